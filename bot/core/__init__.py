@@ -1,0 +1,1 @@
+"""Channel-neutral core types: messages, events, the conversation."""

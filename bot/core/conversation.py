@@ -1,0 +1,81 @@
+"""The conversation: the state that the event log folds into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+from bot.core import events as ev
+
+
+class Owner(StrEnum):
+    """Who answers the customer right now."""
+
+    BOT = "bot"
+    AGENT = "agent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Frame:
+    """One entry of the dialogue stack: a running flow and where it stands."""
+
+    frame_id: str
+    flow_id: str
+    step_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Conversation:
+    """State of one conversation at ``version`` (the number of events applied)."""
+
+    conversation_id: str
+    version: int = 0
+    slots: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    stack: tuple[Frame, ...] = ()
+    language: str | None = None
+    owner: Owner = Owner.BOT
+    agent: str | None = None
+    last_inbound_at: float | None = None
+    latest_message_id: str | None = None
+
+    @property
+    def active_flow(self) -> str | None:
+        """The flow on top of the dialogue stack, if any."""
+        return self.stack[-1].flow_id if self.stack else None
+
+    def apply(self, event: ev.Event) -> Conversation:
+        """The state after ``event``."""
+        changes: dict[str, Any] = {"version": self.version + 1}
+        match event:
+            case ev.UserMessage():
+                changes["last_inbound_at"] = event.timestamp
+                changes["latest_message_id"] = event.message_id
+            case ev.SlotSet():
+                slots = dict(self.slots)
+                slots[event.name] = event.value
+                changes["slots"] = MappingProxyType(slots)
+            case ev.LanguageSet():
+                changes["language"] = event.language
+            case ev.FlowStarted():
+                frame = Frame(frame_id=event.frame_id, flow_id=event.flow_id, step_id=event.step_id)
+                changes["stack"] = (*self.stack, frame)
+            case ev.FlowCompleted() | ev.FlowCancelled():
+                changes["stack"] = tuple(f for f in self.stack if f.frame_id != event.frame_id)
+            case ev.HandoffStarted():
+                changes["owner"] = Owner.AGENT
+                changes["agent"] = event.agent
+            case ev.HandoffEnded():
+                changes["owner"] = Owner.BOT
+                changes["agent"] = None
+            case _:
+                pass
+        return replace(self, **changes)
+
+    def apply_all(self, events: Iterable[ev.Event]) -> Conversation:
+        """The state after every event in order."""
+        state = self
+        for event in events:
+            state = state.apply(event)
+        return state

@@ -1,0 +1,181 @@
+"""The append-only event log of a conversation.
+
+Events are facts; the conversation state is a fold over them (``Conversation.apply``).
+Each event has an ``event`` tag that names it in storage and in the tracker API.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from bot.core.messages import InboundContent, OutboundContent
+
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+def _now() -> float:
+    return time.time()
+
+
+@_frozen
+class Entity:
+    """An entity found in a user message (span in the original text when known)."""
+
+    entity: str
+    value: Any
+    start: int | None = None
+    end: int | None = None
+    extractor: str | None = None
+    role: str | None = None
+    group: str | None = None
+
+
+@_frozen
+class IntentScore:
+    """An intent with its confidence."""
+
+    name: str
+    confidence: float
+
+
+@_frozen
+class Parse:
+    """What understanding made of a message."""
+
+    intent: IntentScore | None
+    entities: tuple[Entity, ...] = ()
+    intent_ranking: tuple[IntentScore, ...] = ()
+    language: str | None = None
+
+
+@_frozen
+class UserMessage:
+    """The customer said something."""
+
+    message_id: str
+    channel: str
+    content: InboundContent
+    text: str | None = None
+    parse: Parse | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    timestamp: float = field(default_factory=_now)
+    event: Literal["user"] = "user"
+
+
+@_frozen
+class BotMessage:
+    """The bot said something."""
+
+    message_id: str
+    content: OutboundContent
+    response: str | None = None
+    reply_to: str | None = None
+    timestamp: float = field(default_factory=_now)
+    event: Literal["bot"] = "bot"
+
+
+@_frozen
+class SlotSet:
+    """A slot got a value (None clears it)."""
+
+    name: str
+    value: Any
+    timestamp: float = field(default_factory=_now)
+    event: Literal["slot"] = "slot"
+
+
+@_frozen
+class LanguageSet:
+    """The conversation's reply language changed (detected or chosen by the customer)."""
+
+    language: str
+    source: str = "detected"
+    timestamp: float = field(default_factory=_now)
+    event: Literal["language"] = "language"
+
+
+@_frozen
+class FlowStarted:
+    """A flow was pushed on the dialogue stack."""
+
+    flow_id: str
+    frame_id: str
+    step_id: str | None = None
+    timestamp: float = field(default_factory=_now)
+    event: Literal["flow_started"] = "flow_started"
+
+
+@_frozen
+class FlowCompleted:
+    """The top flow finished and was popped."""
+
+    flow_id: str
+    frame_id: str
+    timestamp: float = field(default_factory=_now)
+    event: Literal["flow_completed"] = "flow_completed"
+
+
+@_frozen
+class FlowCancelled:
+    """A flow was cancelled and popped."""
+
+    flow_id: str
+    frame_id: str
+    timestamp: float = field(default_factory=_now)
+    event: Literal["flow_cancelled"] = "flow_cancelled"
+
+
+@_frozen
+class ActionRun:
+    """An action (utterance or custom) ran."""
+
+    name: str
+    timestamp: float = field(default_factory=_now)
+    event: Literal["action"] = "action"
+
+
+@_frozen
+class HandoffStarted:
+    """A human agent took (or was asked to take) the conversation."""
+
+    reason: str | None = None
+    agent: str | None = None
+    timestamp: float = field(default_factory=_now)
+    event: Literal["handoff_started"] = "handoff_started"
+
+
+@_frozen
+class HandoffEnded:
+    """The conversation went back to the bot."""
+
+    agent: str | None = None
+    timestamp: float = field(default_factory=_now)
+    event: Literal["handoff_ended"] = "handoff_ended"
+
+
+@_frozen
+class SessionStarted:
+    """A new session began (first contact or after the session expired)."""
+
+    timestamp: float = field(default_factory=_now)
+    event: Literal["session_started"] = "session_started"
+
+
+Event = Annotated[
+    UserMessage
+    | BotMessage
+    | SlotSet
+    | LanguageSet
+    | FlowStarted
+    | FlowCompleted
+    | FlowCancelled
+    | ActionRun
+    | HandoffStarted
+    | HandoffEnded
+    | SessionStarted,
+    Field(discriminator="event"),
+]

@@ -1,0 +1,322 @@
+"""Channel-neutral inbound and outbound messages.
+
+Connectors parse provider payloads once into these frozen types; the engine never digs in
+provider dicts. Each content type carries a ``kind`` tag so that it serializes unambiguously.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+JSON = Any
+_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+def new_message_id() -> str:
+    """A fresh message id for messages that arrive without a provider id."""
+    return uuid.uuid4().hex
+
+
+class MediaKind(StrEnum):
+    """Kinds of media a message can carry."""
+
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+
+
+# ---------------------------------------------------------------- inbound content
+
+
+@_frozen
+class Text:
+    """Plain text typed by the customer."""
+
+    body: str
+    kind: Literal["text"] = "text"
+
+
+@_frozen
+class ButtonReply:
+    """The customer tapped a reply button (or a template quick-reply)."""
+
+    reply_id: str
+    title: str
+    payload: str | None = None
+    kind: Literal["button_reply"] = "button_reply"
+
+
+@_frozen
+class ListReply:
+    """The customer picked a row of a list message."""
+
+    reply_id: str
+    title: str
+    description: str | None = None
+    payload: str | None = None
+    kind: Literal["list_reply"] = "list_reply"
+
+
+@_frozen
+class Location:
+    """A shared location."""
+
+    latitude: float
+    longitude: float
+    name: str | None = None
+    address: str | None = None
+    kind: Literal["location"] = "location"
+
+
+@_frozen
+class Media:
+    """An image, audio, video, document or sticker, referenced by the provider's media id."""
+
+    media_kind: MediaKind
+    media_id: str
+    mime_type: str
+    caption: str | None = None
+    sha256: str | None = None
+    filename: str | None = None
+    kind: Literal["media"] = "media"
+
+
+@_frozen
+class Contact:
+    """One shared contact card."""
+
+    name: str
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+
+@_frozen
+class Contacts:
+    """One or more shared contact cards."""
+
+    contacts: tuple[Contact, ...]
+    kind: Literal["contacts"] = "contacts"
+
+
+@_frozen
+class OrderItem:
+    """One line of a cart sent from the catalogue."""
+
+    product_id: str
+    quantity: int
+    price: float
+    currency: str
+
+
+@_frozen
+class Order:
+    """A cart the customer sent from the catalogue."""
+
+    catalog_id: str
+    items: tuple[OrderItem, ...]
+    text: str | None = None
+    kind: Literal["order"] = "order"
+
+
+@_frozen
+class Reaction:
+    """An emoji reaction to an earlier message (``emoji`` None means removed)."""
+
+    target_message_id: str
+    emoji: str | None
+    kind: Literal["reaction"] = "reaction"
+
+
+@_frozen
+class Unknown:
+    """A message type the engine does not understand yet; kept, never crashed on."""
+
+    provider_type: str
+    raw: JSON = None
+    kind: Literal["unknown"] = "unknown"
+
+
+InboundContent = Annotated[
+    Text | ButtonReply | ListReply | Location | Media | Contacts | Order | Reaction | Unknown,
+    Field(discriminator="kind"),
+]
+
+
+@_frozen
+class InboundMessage:
+    """One message from a customer, as the engine sees it."""
+
+    message_id: str
+    conversation_id: str
+    channel: str
+    content: InboundContent
+    received_at: float = field(default_factory=time.time)
+    reply_to: str | None = None
+    metadata: dict[str, JSON] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str | None:
+        """The text the NLU should read, if the content has any."""
+        content = self.content
+        if isinstance(content, Text):
+            return content.body
+        if isinstance(content, ButtonReply | ListReply):
+            return content.payload or content.title
+        if isinstance(content, Media):
+            return content.caption
+        if isinstance(content, Order):
+            return content.text
+        return None
+
+
+# ---------------------------------------------------------------- outbound content
+
+
+@_frozen
+class Button:
+    """A reply button: what the customer sees and what comes back when tapped."""
+
+    title: str
+    payload: str
+
+
+@_frozen
+class OutText:
+    """Plain text."""
+
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@_frozen
+class OutButtons:
+    """Text with reply buttons (the channel decides how many it can show)."""
+
+    text: str
+    buttons: tuple[Button, ...]
+    kind: Literal["buttons"] = "buttons"
+
+
+@_frozen
+class ListRow:
+    """A row of a list message."""
+
+    row_id: str
+    title: str
+    description: str | None = None
+
+
+@_frozen
+class ListSection:
+    """A titled group of rows."""
+
+    title: str
+    rows: tuple[ListRow, ...]
+
+
+@_frozen
+class OutList:
+    """A list message: a button that opens sections of rows."""
+
+    text: str
+    button: str
+    sections: tuple[ListSection, ...]
+    header: str | None = None
+    footer: str | None = None
+    kind: Literal["list"] = "list"
+
+
+@_frozen
+class OutProduct:
+    """One catalogue product."""
+
+    catalog_id: str
+    product_id: str
+    text: str | None = None
+    kind: Literal["product"] = "product"
+
+
+@_frozen
+class ProductSection:
+    """A titled group of catalogue products."""
+
+    title: str
+    product_ids: tuple[str, ...]
+
+
+@_frozen
+class OutProductList:
+    """Several catalogue products in sections."""
+
+    catalog_id: str
+    header: str
+    text: str
+    sections: tuple[ProductSection, ...]
+    kind: Literal["product_list"] = "product_list"
+
+
+@_frozen
+class TemplateParameter:
+    """One parameter of a template component (text, currency, date_time, media...)."""
+
+    type: str
+    value: JSON
+
+
+@_frozen
+class TemplateComponent:
+    """A header, body or button component of a template with its parameters."""
+
+    type: str
+    parameters: tuple[TemplateParameter, ...] = ()
+    sub_type: str | None = None
+    index: int | None = None
+
+
+@_frozen
+class OutTemplate:
+    """A pre-approved template (the only thing allowed outside the 24-hour window)."""
+
+    name: str
+    language: str
+    components: tuple[TemplateComponent, ...] = ()
+    kind: Literal["template"] = "template"
+
+
+@_frozen
+class OutMedia:
+    """Media by provider id or by link, with an optional caption."""
+
+    media_kind: MediaKind
+    media_id: str | None = None
+    link: str | None = None
+    caption: str | None = None
+    filename: str | None = None
+    kind: Literal["media"] = "media"
+
+
+OutboundContent = Annotated[
+    OutText | OutButtons | OutList | OutProduct | OutProductList | OutTemplate | OutMedia,
+    Field(discriminator="kind"),
+]
+
+
+@_frozen
+class OutboundMessage:
+    """One message the bot decided to send to a conversation."""
+
+    message_id: str
+    conversation_id: str
+    channel: str
+    content: OutboundContent
+    reply_to: str | None = None
+    response: str | None = None
+    created_at: float = field(default_factory=time.time)

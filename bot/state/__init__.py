@@ -1,0 +1,1 @@
+"""Conversation stores: conversations, event logs, dedupe, locks, inbox and outbox."""
