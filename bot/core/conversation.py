@@ -35,6 +35,7 @@ class Conversation:
     slots: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     stack: tuple[Frame, ...] = ()
     language: str | None = None
+    language_source: str | None = None
     owner: Owner = Owner.BOT
     agent: str | None = None
     last_inbound_at: float | None = None
@@ -58,6 +59,7 @@ class Conversation:
                 changes["slots"] = MappingProxyType(slots)
             case ev.LanguageSet():
                 changes["language"] = event.language
+                changes["language_source"] = event.source
             case ev.FlowStarted():
                 frame = Frame(frame_id=event.frame_id, flow_id=event.flow_id, step_id=event.step_id)
                 changes["stack"] = (*self.stack, frame)

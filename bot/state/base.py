@@ -66,6 +66,8 @@ class ConversationStore(ABC):
     """Persistent state of all conversations; one implementation per backend."""
 
     name: str = "abstract"
+    #: Exceptions of the backend that mean "try again later" (the connection dropped...).
+    transient_errors: tuple[type[BaseException], ...] = (OSError,)
 
     # ------------------------------------------------------------ lifecycle
 

@@ -84,6 +84,7 @@ class RedisStore(ConversationStore):
     """Conversation store in Redis (``redis.asyncio``), for many processes."""
 
     name = "redis"
+    transient_errors = (RedisError, OSError)
 
     def __init__(self, url: str, *, key_prefix: str = "bot", claim_idle: float = 60.0) -> None:
         self.url = url

@@ -55,6 +55,7 @@ class SQLiteStore(ConversationStore):
     """Conversation store in a single SQLite file (the default, embedded mode)."""
 
     name = "sqlite"
+    transient_errors = (sqlite3.OperationalError, OSError)
 
     def __init__(self, path: Path, *, synchronous: str = "normal", claim_idle: float = 60.0) -> None:
         self.path = Path(path)

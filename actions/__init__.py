@@ -1,0 +1,1 @@
+"""The shop bot's custom actions (rasa_sdk), added with the flows."""

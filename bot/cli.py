@@ -1,0 +1,117 @@
+"""The ``bot`` command: one entry point, one subcommand per job."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.errors import BotError, ConfigError
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.config import load_settings
+
+    return load_settings(Path(args.config) if args.config else None)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Serve the bot over HTTP."""
+    import uvicorn
+
+    from bot.logs import configure_logging
+
+    settings = _settings(args)
+    configure_logging(settings.logging.level, settings.logging.format)
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    if args.workers > 1 and settings.store.backend != "redis":
+        msg = (
+            f"--workers {args.workers} needs a store that processes share: set REDIS_URL "
+            "(the SQLite store is served by one process)"
+        )
+        raise ConfigError([msg], source="bot run")
+    asyncio.run(_check_store(settings))
+    common = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": settings.server.access_log,
+        "loop": "uvloop",
+        "http": "httptools",
+        "timeout_graceful_shutdown": 15,
+    }
+    if args.workers > 1:
+        if settings.source:
+            os.environ["BOT_CONFIG"] = str(settings.source)
+        uvicorn.run("bot.server.app:app_from_environment", factory=True, workers=args.workers, **common)
+        return 0
+    from bot.server.app import create_app
+
+    uvicorn.run(create_app(settings), **common)
+    return 0
+
+
+async def _check_store(settings) -> None:  # type: ignore[no-untyped-def]
+    """Open and close the configured store once, so a bad store fails before serving."""
+    from bot.state.registry import create_store
+
+    store = create_store(settings)
+    await store.open()
+    await store.close()
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """Chat with the bot in this terminal."""
+    from bot.shell import run_shell
+
+    settings = _settings(args)
+    return asyncio.run(run_shell(settings, conversation_id=args.conversation_id, rtl=args.rtl, persist=args.persist))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``bot``."""
+    parser = argparse.ArgumentParser(prog="bot", description="A conversational framework for businesses on WhatsApp.")
+    parser.add_argument("--version", action="version", version=f"bot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="serve the bot over HTTP (REST channel, tracker, health)", description=cmd_run.__doc__)
+    run.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml; embedded defaults if absent)")
+    run.add_argument("--host", help="interface to listen on (default: server.host)")
+    run.add_argument("--port", type=int, help="port to listen on (default: server.port, 5005)")
+    run.add_argument("--workers", type=int, default=1, help="worker processes (more than 1 needs REDIS_URL)")
+    run.set_defaults(handler=cmd_run)
+
+    shell = sub.add_parser("shell", help="chat with the bot in this terminal (Arabic shown right to left)", description=cmd_shell.__doc__)
+    shell.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml)")
+    shell.add_argument("--conversation-id", default="shell", help="conversation id to use (default: shell)")
+    shell.add_argument(
+        "--rtl", choices=("auto", "visual", "logical"), default="auto",
+        help="how to show right-to-left text: visual reorders it for terminals without bidi support",
+    )
+    shell.add_argument("--persist", action="store_true", help="use the configured store instead of a throw-away one")
+    shell.set_defaults(handler=cmd_shell)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``bot`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dialogue: from understanding to what the bot does and says."""

@@ -1,0 +1,122 @@
+"""The engine: the store, understanding, dialogue, processor and dispatcher of one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import httpx
+
+from bot.channels import Channel, ChannelRegistry
+from bot.config import Settings
+from bot.core.messages import InboundMessage, OutboundMessage
+from bot.dialogue.base import DialogueManager
+from bot.dialogue.responder import IntentResponder
+from bot.dispatcher import Dispatcher
+from bot.errors import ReplyTimeout
+from bot.nlu.base import Understanding
+from bot.nlu.commands import CommandUnderstanding
+from bot.processor import Processor
+from bot.replies import ReplyRouter
+from bot.responses.catalog import load_responses
+from bot.responses.render import ResponseRenderer
+from bot.state.base import ConversationStore
+from bot.state.registry import create_store
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Everything one process needs to take messages in and answer them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: ConversationStore | None = None,
+        understanding: Understanding | None = None,
+        dialogue: DialogueManager | None = None,
+        channels: ChannelRegistry | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store or create_store(settings)
+        languages = list(settings.languages.supported)
+        default = settings.languages.default
+        self.understanding = understanding or CommandUnderstanding(languages)
+        if dialogue is None:
+            if not settings.paths.responses.exists():
+                log.warning("no responses file at %s: the bot can only give its built-in fallback reply", settings.paths.responses)
+            responses = load_responses(settings.paths.responses, languages=languages)
+            dialogue = IntentResponder(ResponseRenderer(responses, default_language=default))
+        self.dialogue = dialogue
+        registry = channels or ChannelRegistry.from_entry_points()
+        self.channels: dict[str, Channel] = {
+            name: registry.create(name, options or {}) for name, options in settings.channels.items()
+        }
+        self.node = f"{socket.gethostname()}-{os.getpid()}-{os.urandom(3).hex()}"
+        self.replies = ReplyRouter(self.store, self.node)
+        self.processor = Processor(
+            self.store,
+            self.understanding,
+            self.dialogue,
+            languages=languages,
+            default_language=default,
+            push_channels=[name for name, ch in self.channels.items() if ch.pushes],
+        )
+        self.dispatcher = Dispatcher(
+            self.store,
+            self.processor,
+            self.replies,
+            consumer=self.node,
+            concurrency=settings.dispatcher.concurrency,
+            lease_ttl=settings.store.lock_ttl_seconds,
+        )
+        self.http: httpx.AsyncClient | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Open the store and the HTTP client; start the dispatcher and the reply listener."""
+        await self.store.open()
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+        self._tasks = [
+            asyncio.create_task(self.dispatcher.run(), name="dispatcher"),
+            asyncio.create_task(self.replies.listen(), name="replies"),
+        ]
+        log.info("engine started: store=%s node=%s channels=%s", self.store.name, self.node, ",".join(self.channels))
+
+    async def stop(self) -> None:
+        """Finish running turns, then close everything."""
+        await self.dispatcher.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self.http is not None:
+            await self.http.aclose()
+            self.http = None
+        await self.store.close()
+
+    async def accept(self, message: InboundMessage, *, dedupe: bool = True) -> bool:
+        """Queue a message durably (for channels that acknowledge first); False if a duplicate."""
+        ttl = self.settings.store.dedupe_ttl_seconds if dedupe else None
+        return await self.store.enqueue(message, dedupe_ttl=ttl)
+
+    async def ask(self, message: InboundMessage, *, dedupe: bool = False) -> list[OutboundMessage] | None:
+        """Queue a message and wait for the bot's answer (None if it was a duplicate)."""
+        future = self.replies.expect(message.message_id)
+        ttl = self.settings.store.dedupe_ttl_seconds if dedupe else None
+        try:
+            if not await self.store.enqueue(message, dedupe_ttl=ttl, reply_node=self.node):
+                return None
+            timeout = self.settings.server.reply_timeout_seconds
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), timeout)
+            except TimeoutError:
+                msg = f"no answer to message {message.message_id} within {timeout:g}s; it stays queued and will be processed"
+                raise ReplyTimeout(msg) from None
+        finally:
+            self.replies.forget(message.message_id)

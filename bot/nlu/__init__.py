@@ -1,0 +1,1 @@
+"""Understanding: from a message to language, intent ranking and entities."""

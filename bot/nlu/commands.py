@@ -1,0 +1,82 @@
+"""Rasa-style command payloads: ``/intent``, ``/intent{"entity": "value"}``, ``/intent@0.8``.
+
+Buttons send these payloads, and until a trained model is configured they are the only way
+the bot understands; any other text gets no intent (and the language its script suggests).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+
+from bot.core.conversation import Conversation
+from bot.core.events import Entity, IntentScore, Parse
+from bot.core.messages import InboundMessage
+
+log = logging.getLogger(__name__)
+
+_COMMAND = re.compile(r"^/(?P<intent>[^{@\s/][^{@\s]*)(?:@(?P<confidence>[0-9.]+))?(?P<entities>\{.*\})?\s*$", re.DOTALL)
+EXTRACTOR = "CommandPayload"
+
+
+def parse_command(text: str) -> Parse | None:
+    """The parse of a command payload, or None if ``text`` is not one."""
+    match = _COMMAND.match(text.strip())
+    if match is None:
+        return None
+    confidence = 1.0
+    if match["confidence"]:
+        try:
+            confidence = max(0.0, min(1.0, float(match["confidence"])))
+        except ValueError:
+            confidence = 1.0
+    entities: list[Entity] = []
+    if match["entities"]:
+        try:
+            raw = json.loads(match["entities"])
+        except json.JSONDecodeError as exc:
+            log.warning("command %r: entities are not valid JSON (%s); ignoring them", text[:80], exc.msg)
+            raw = {}
+        if isinstance(raw, dict):
+            start = match.start("entities")
+            for name, value in raw.items():
+                values = value if isinstance(value, list) else [value]
+                entities += [Entity(entity=str(name), value=v, extractor=EXTRACTOR, start=start, end=len(text)) for v in values]
+        else:
+            log.warning("command %r: entities must be a JSON object; ignoring them", text[:80])
+    intent = IntentScore(name=match["intent"], confidence=confidence)
+    return Parse(intent=intent, entities=tuple(entities), intent_ranking=(intent,))
+
+
+def guess_language(text: str, supported: Sequence[str]) -> str | None:
+    """The language the script of ``text`` points to, among ``supported`` (None if unclear)."""
+    arabic = han = latin = 0
+    for ch in text:
+        code = ord(ch)
+        if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0xFB50 <= code <= 0xFEFF:
+            arabic += 1
+        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
+            han += 1
+        elif ch.isascii() and ch.isalpha():
+            latin += 1
+    best = max((arabic, "ar"), (han, "zh"), (latin, "en"))
+    if best[0] == 0 or best[1] not in supported:
+        return None
+    return best[1]
+
+
+class CommandUnderstanding:
+    """Understands command payloads only; the trained NLU replaces it (see docs)."""
+
+    def __init__(self, languages: Sequence[str]) -> None:
+        self.languages = tuple(languages)
+
+    async def parse(self, message: InboundMessage, conversation: Conversation) -> Parse:
+        """Parse a command, else return no intent with the script's language."""
+        text = message.text or ""
+        command = parse_command(text)
+        if command is not None:
+            return command
+        return Parse(intent=None, language=guess_language(text, self.languages))

@@ -1,0 +1,136 @@
+"""Process one inbound message: load, understand, decide, commit — the turn of a conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection, Sequence
+
+from bot.core.conversation import Conversation, Owner
+from bot.core.events import BotMessage, Event, LanguageSet, Parse, SessionStarted, UserMessage
+from bot.core.messages import OutboundMessage, OutText, new_message_id
+from bot.dialogue.base import Decision, DialogueManager, Utterance
+from bot.errors import ConflictError, StoreError
+from bot.nlu.base import Understanding
+from bot.state.base import ConversationStore, InboxEntry, Lease, Turn
+
+log = logging.getLogger(__name__)
+
+INTERNAL_ERROR_TEXT = {
+    "en": "Sorry, something went wrong on our side. Please try again in a moment.",
+    "ar": "عذراً، حدث خطأ من جهتنا. حاول مرة أخرى بعد قليل.",
+    "zh": "抱歉，我们这边出了点问题，请稍后再试。",
+}
+_MAX_CONFLICTS = 10
+
+
+class Processor:
+    """Runs one turn per inbound message and commits it with the consumed inbox entry."""
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        understanding: Understanding,
+        dialogue: DialogueManager,
+        *,
+        languages: Sequence[str],
+        default_language: str,
+        push_channels: Collection[str] = (),
+    ) -> None:
+        self.store = store
+        self.understanding = understanding
+        self.dialogue = dialogue
+        self.languages = tuple(languages)
+        self.default_language = default_language
+        self.push_channels = frozenset(push_channels)
+
+    async def process(self, lease: Lease, entry: InboxEntry) -> list[OutboundMessage]:
+        """Handle ``entry`` under ``lease``; return what the bot says (already committed)."""
+        for _ in range(_MAX_CONFLICTS):
+            conversation = await self.store.load(entry.message.conversation_id)
+            events, outbound = await self.turn(conversation, entry)
+            outbox = tuple(m for m in outbound if m.channel in self.push_channels)
+            try:
+                await self.store.commit(
+                    Turn(lease=lease, entry=entry, conversation=conversation, events=tuple(events), outbox=outbox)
+                )
+            except ConflictError:
+                log.info("conversation changed while processing %s; running the turn again", entry.message.message_id)
+                await asyncio.sleep(0)
+                continue
+            return outbound
+        msg = f"conversation {entry.message.conversation_id!r} kept changing under the processor"
+        raise StoreError(msg)
+
+    async def turn(self, conversation: Conversation, entry: InboxEntry) -> tuple[list[Event], list[OutboundMessage]]:
+        """The events and outbound messages of one turn (nothing is written here)."""
+        message = entry.message
+        events: list[Event] = []
+        if conversation.version == 0:
+            events.append(SessionStarted(timestamp=message.received_at))
+        chosen = message.metadata.get("language")
+        if isinstance(chosen, str) and chosen in self.languages and chosen != conversation.language:
+            events.append(LanguageSet(language=chosen, source="customer"))
+        state = conversation.apply_all(events)
+        if state.owner is Owner.AGENT:
+            events.append(self._user_event(entry, None))
+            return events, []
+        try:
+            parse = await self.understanding.parse(message, state)
+        except Exception:
+            log.exception("understanding failed on message %s", message.message_id)
+            events.append(self._user_event(entry, None))
+            return events, self._say(conversation.apply_all(events), entry, _internal_error(state.language), events)
+        user = self._user_event(entry, parse)
+        events.append(user)
+        if parse.language and parse.language != state.language and state.language_source != "customer":
+            events.append(LanguageSet(language=parse.language, source="detected"))
+        state = conversation.apply_all(events)
+        try:
+            decision = await self.dialogue.decide(state, message, parse)
+        except Exception:
+            log.exception("the dialogue failed on message %s", message.message_id)
+            decision = Decision(utterances=(_internal_error(state.language or self.default_language),))
+        events.extend(decision.events)
+        state = conversation.apply_all(events)
+        return events, self._say(state, entry, decision.utterances, events)
+
+    def _user_event(self, entry: InboxEntry, parse: Parse | None) -> UserMessage:
+        message = entry.message
+        return UserMessage(
+            message_id=message.message_id,
+            channel=message.channel,
+            content=message.content,
+            text=message.text,
+            parse=parse,
+            metadata=dict(message.metadata),
+            timestamp=message.received_at,
+        )
+
+    def _say(
+        self, state: Conversation, entry: InboxEntry, utterances: Sequence[Utterance] | Utterance, events: list[Event]
+    ) -> list[OutboundMessage]:
+        if isinstance(utterances, Utterance):
+            utterances = (utterances,)
+        outbound: list[OutboundMessage] = []
+        for utterance in utterances:
+            message_id = new_message_id()
+            events.append(
+                BotMessage(message_id=message_id, content=utterance.content, response=utterance.response, reply_to=entry.message.message_id)
+            )
+            outbound.append(
+                OutboundMessage(
+                    message_id=message_id,
+                    conversation_id=state.conversation_id,
+                    channel=entry.message.channel,
+                    content=utterance.content,
+                    reply_to=entry.message.message_id,
+                    response=utterance.response,
+                )
+            )
+        return outbound
+
+
+def _internal_error(language: str | None) -> Utterance:
+    text = INTERNAL_ERROR_TEXT.get(language or "en", INTERNAL_ERROR_TEXT["en"])
+    return Utterance(OutText(text=text), "utter_internal_error")

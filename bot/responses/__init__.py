@@ -1,0 +1,1 @@
+"""Responses in Rasa's ``responses:`` format, with per-language variations."""

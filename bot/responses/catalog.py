@@ -1,0 +1,159 @@
+"""Load responses (Rasa ``responses:`` YAML, extended with ``language:``) into typed variations.
+
+Our extension: a variation may say ``language: ar``; a variation without it is in the bot's
+default language. Every problem in the file is reported at once with file:line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.core.messages import Button
+from bot.errors import DataError
+from bot.yamlsource import Located, read_yaml
+
+VARIATION_KEYS = (
+    "text", "buttons", "button_type", "quick_replies", "image", "custom", "attachment",
+    "elements", "channel", "condition", "metadata", "id", "language",
+)
+_TOP_KEYS = ("version", "responses")
+
+
+@dataclass(frozen=True, slots=True)
+class SlotCondition:
+    """``{type: slot, name, value}``: the slot must equal the value (strings case-insensitively)."""
+
+    name: str
+    value: Any
+
+    def holds(self, slots: Mapping[str, Any]) -> bool:
+        """Whether the slot has the value."""
+        actual = slots.get(self.name)
+        if isinstance(actual, str) and isinstance(self.value, str):
+            return actual.casefold() == self.value.casefold()
+        return bool(actual == self.value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Variation:
+    """One way of saying a response."""
+
+    text: str | None
+    buttons: tuple[Button, ...] = ()
+    language: str | None = None
+    channel: str | None = None
+    conditions: tuple[SlotCondition, ...] = ()
+    image: str | None = None
+    custom: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Responses:
+    """All responses of the bot by name."""
+
+    by_name: Mapping[str, tuple[Variation, ...]]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.by_name
+
+    def names(self) -> list[str]:
+        """The response names, sorted."""
+        return sorted(self.by_name)
+
+    @classmethod
+    def empty(cls) -> Responses:
+        """No responses at all."""
+        return cls({})
+
+
+def load_responses(path: Path, *, languages: Iterable[str], source: str | None = None) -> Responses:
+    """Read a responses file; a missing file means no responses."""
+    if not path.exists():
+        return Responses.empty()
+    return parse_responses(read_yaml(path, source), languages=languages)
+
+
+def parse_responses(doc: Located, *, languages: Iterable[str]) -> Responses:
+    """Turn parsed YAML into responses, reporting every problem at once."""
+    allowed_languages = sorted(languages)
+    problems: list[str] = []
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise DataError(f"{doc.source}:1: expected a mapping with a 'responses:' key, got {type(data).__name__}")
+    for key in data:
+        if key not in _TOP_KEYS:
+            problems.append(f"{doc.where((key,))}: unknown key {key!r}{_suggest(key, _TOP_KEYS)}")
+    raw = data.get("responses") or {}
+    if not isinstance(raw, dict):
+        problems.append(f"{doc.where(('responses',))}: 'responses' must be a mapping of response names to variations")
+        raw = {}
+    by_name: dict[str, tuple[Variation, ...]] = {}
+    for name, variations in raw.items():
+        where = doc.where(("responses", name))
+        if not isinstance(name, str) or not name.startswith("utter_"):
+            problems.append(f"{where}: response name {name!r} must start with 'utter_'")
+        if not isinstance(variations, list) or not variations:
+            problems.append(f"{where}: {name}: expected a non-empty list of variations (each with 'text:')")
+            continue
+        parsed = [_variation(doc, ("responses", name, i), v, allowed_languages, problems) for i, v in enumerate(variations)]
+        by_name[str(name)] = tuple(v for v in parsed if v is not None)
+    if problems:
+        raise DataError(f"{doc.source}: {len(problems)} problem(s) in responses\n" + "\n".join(f"  - {p}" for p in problems))
+    return Responses(by_name)
+
+
+def _variation(doc: Located, path: tuple[Any, ...], raw: Any, languages: list[str], problems: list[str]) -> Variation | None:
+    where = doc.where(path)
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: a variation must be a mapping such as {{text: Hello}}, got {raw!r}")
+        return None
+    before = len(problems)
+    for key in raw:
+        if key not in VARIATION_KEYS:
+            problems.append(f"{doc.where((*path, key))}: unknown key {key!r}{_suggest(str(key), VARIATION_KEYS)}; known keys: {', '.join(VARIATION_KEYS)}")
+    text = raw.get("text")
+    if text is not None and not isinstance(text, str):
+        text = str(text)
+    if isinstance(text, str):
+        try:
+            list(string.Formatter().parse(text))
+        except ValueError as exc:
+            problems.append(f"{doc.where((*path, 'text'))}: bad {{slot}} placeholder in {text!r}: {exc}; write literal braces as {{{{ and }}}}")
+    if text is None and not raw.get("custom"):
+        problems.append(f"{where}: a variation needs a 'text' (or a non-empty 'custom')")
+    language = raw.get("language")
+    if language is not None and language not in languages:
+        problems.append(f"{doc.where((*path, 'language'))}: language {language!r} is not configured; configured: {', '.join(languages)}")
+    buttons: list[Button] = []
+    for i, button in enumerate(raw.get("buttons") or []):
+        if not isinstance(button, dict) or "title" not in button or "payload" not in button:
+            problems.append(f"{doc.where((*path, 'buttons', i))}: a button needs 'title' and 'payload'")
+            continue
+        buttons.append(Button(title=str(button["title"]), payload=str(button["payload"])))
+    conditions: list[SlotCondition] = []
+    for i, cond in enumerate(raw.get("condition") or []):
+        if not isinstance(cond, dict) or cond.get("type") != "slot" or "name" not in cond:
+            problems.append(f"{doc.where((*path, 'condition', i))}: a condition must be {{type: slot, name: ..., value: ...}}")
+            continue
+        conditions.append(SlotCondition(str(cond["name"]), cond.get("value")))
+    if len(problems) > before:
+        return None
+    return Variation(
+        text=text,
+        buttons=tuple(buttons),
+        language=language,
+        channel=raw.get("channel"),
+        conditions=tuple(conditions),
+        image=raw.get("image"),
+        custom=raw.get("custom"),
+    )
+
+
+def _suggest(key: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,1 @@
+"""The HTTP app: factory, lifespan, core routes, error shapes, body limit."""

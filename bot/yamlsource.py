@@ -1,0 +1,79 @@
+"""Read YAML data files keeping where each value came from (for file:line errors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import DataError
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Plain YAML data plus the line (1-based) of every mapping key and list item."""
+
+    data: Any
+    lines: dict[PathKey, int]
+    source: str
+
+    def where(self, path: PathKey) -> str:
+        """``file:line`` of ``path``, or of its nearest located parent."""
+        for cut in range(len(path), -1, -1):
+            line = self.lines.get(path[:cut])
+            if line is not None:
+                return f"{self.source}:{line}"
+        return self.source
+
+
+def parse_yaml(text: str, source: str) -> Located:
+    """Parse YAML text; a syntax error becomes a ``DataError`` naming file:line:column."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        msg = f"{where}: invalid YAML: {exc.problem or exc}"
+        raise DataError(msg) from exc
+    lines: dict[PathKey, int] = {}
+    data = _convert(node, (), lines) if node is not None else None
+    return Located(data, lines, source)
+
+
+def read_yaml(path: Path, source: str | None = None) -> Located:
+    """Read and parse a YAML file."""
+    name = source or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"{name}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return parse_yaml(text, name)
+
+
+def _convert(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node)
+            child = (*path, key)
+            result[key] = _convert(value_node, child, lines)
+            lines[child] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, i), lines) for i, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()

@@ -1,0 +1,5 @@
+"""The Rasa-compatible REST channel."""
+
+from connectors.rest.channel import RestChannel
+
+__all__ = ["RestChannel"]
