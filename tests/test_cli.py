@@ -1,0 +1,146 @@
+"""The ``bot`` command as a user runs it: real processes, real HTTP on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+from tests.redis_server import free_port
+
+BOT = [sys.executable, "-m", "bot.cli"]
+
+
+def run_bot(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*BOT, *args], cwd=ROOT, env=env or os.environ.copy(), capture_output=True, text=True, input=input, timeout=60)
+
+
+@contextmanager
+def bot_server(env: dict[str, str], *args: str) -> Iterator[str]:
+    """``bot run`` in a subprocess; yields its URL once /ready answers."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*BOT, "run", "--host", "127.0.0.1", "--port", str(port), *args],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(f"bot run did not become ready:\n{proc.communicate()[1][-3000:]}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        assert "Traceback" not in err, err[-3000:]
+
+
+def env_with(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT") and k != "REDIS_URL"}
+    env.update(extra)
+    return env
+
+
+def test_help_lists_each_subcommand_with_a_line() -> None:
+    result = run_bot("--help")
+    assert result.returncode == 0
+    assert "serve the bot over HTTP" in result.stdout
+    assert "chat with the bot in this terminal" in result.stdout
+    commands = [line.split()[0] for line in result.stdout.split("positional arguments:")[1].split("options:")[0].splitlines()[2:] if line.strip()]
+    assert commands == ["run", "shell"], "a subcommand appears only when it works"
+
+
+def test_several_workers_need_redis() -> None:
+    result = run_bot("run", "--workers", "2", env=env_with())
+    assert result.returncode == 2
+    assert "--workers 2 needs a store that processes share: set REDIS_URL" in result.stderr
+
+
+def test_unreachable_redis_is_a_clear_startup_error() -> None:
+    result = run_bot("run", env=env_with(REDIS_URL=f"redis://:pw@127.0.0.1:{free_port()}/0"))
+    assert result.returncode == 1
+    assert "cannot reach the Redis store" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert ":pw@" not in result.stderr
+
+
+def test_config_mistakes_are_reported_with_lines(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text("server:\n  prot: 80\nstore:\n  backend: mysql\n")
+    result = run_bot("run", "--config", str(config), env=env_with())
+    assert result.returncode == 2
+    assert f"{config}:2: server.prot: unknown key; did you mean 'port'?" in result.stderr
+    assert "store.backend: 'mysql' is not allowed" in result.stderr
+
+
+@pytest.mark.slow
+def test_greet_then_restart_keeps_the_conversation(tmp_path: Path) -> None:
+    env = env_with(BOT__STORE__SQLITE__PATH=str(tmp_path / "bot.db"))
+    with bot_server(env) as url:
+        reply = httpx.post(f"{url}/webhooks/rest/webhook", json={"sender": "newcomer", "message": "/greet"}, timeout=10).json()
+        assert reply[0]["text"] == "Hello! How can I help you today?"
+    with bot_server(env) as url:
+        tracker = httpx.get(f"{url}/conversations/newcomer/tracker", timeout=10).json()
+    assert [e["event"] for e in tracker["events"]] == ["session_started", "user", "action", "bot"]
+    assert tracker["events"][1]["text"] == "/greet"
+
+
+@pytest.mark.slow
+def test_two_servers_on_redis_share_conversations_in_order(redis_url: str) -> None:
+    env = env_with(REDIS_URL=redis_url, BOT__STORE__REDIS__KEY_PREFIX=f"t{uuid.uuid4().hex[:10]}")
+    with bot_server(env) as first, bot_server(env) as second:
+        with httpx.Client(timeout=10) as client:
+            for sender in ("alice", "bob"):
+                for n in range(6):
+                    url = (first, second)[n % 2]
+                    reply = client.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": f'/greet{{"n": {n}}}'}).json()
+                    assert reply[0]["recipient_id"] == sender
+            for url in (first, second):
+                tracker = client.get(f"{url}/conversations/alice/tracker").json()
+                said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+                assert said == [f'/greet{{"n": {n}}}' for n in range(6)]
+                kinds = [e["event"] for e in tracker["events"] if e["event"] in ("user", "bot")]
+                assert kinds == ["user", "bot"] * 6
+                assert tracker["slots"]["n"] == 5
+
+
+def test_shell_chats_and_shows_arabic_in_visual_order() -> None:
+    from arabic_reshaper import reshape
+    from bidi import get_display
+
+    result = run_bot("shell", "--rtl", "visual", env=env_with(), input="مرحبا\n/greet\n2\n/stop\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    expected = get_display(reshape("أهلاً وسهلاً! كيف أقدر أساعدك اليوم؟"))
+    assert any(line.endswith(expected) for line in lines), result.stdout
+    assert any(line.endswith(f"2) {get_display(reshape('تتبع طلبي'))}") for line in lines)
+    # "2" pressed the second button, whose payload /track_order has no response yet
+    assert get_display(reshape("عذراً، لم أفهم ذلك بعد. اضغط على أحد الأزرار أو اكتب /greet.")) in result.stdout
+
+
+def test_shell_keeps_logical_order_when_asked() -> None:
+    result = run_bot("shell", "--rtl", "logical", env=env_with(), input="/greet\n")
+    assert result.returncode == 0, result.stderr
+    assert "bot> Hello! How can I help you today?" in result.stdout
