@@ -92,6 +92,7 @@ class RedisStore(ConversationStore):
         self.claim_idle = claim_idle
         self._redis: aioredis.Redis | None = None
         self._scripts: dict[str, Any] = {}
+        self._claim_cursors: dict[str, str] = {}
 
     def _key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -226,17 +227,22 @@ class RedisStore(ConversationStore):
 
     async def ready(self, consumer: str, *, count: int, block: float) -> list[str]:
         """Stale entries taken over from dead consumers, else new entries (blocking)."""
-        inbox = self._key("inbox")
-        claimed = await self._r.xautoclaim(
-            inbox, _INBOX_GROUP, consumer, min_idle_time=int(self.claim_idle * 1000), start_id="0-0", count=count
-        )
-        entries = [e for e in claimed[1] if e and e[1]]
-        if not entries:
-            response = await self._r.xreadgroup(
-                _INBOX_GROUP, consumer, {inbox: ">"}, count=count, block=max(1, int(block * 1000))
-            )
-            entries = [e for _, stream_entries in response or [] for e in stream_entries]
+        entries = await self._take(self._key("inbox"), _INBOX_GROUP, consumer, count, block)
         return list(dict.fromkeys(fields[b"c"].decode() for _, fields in entries))
+
+    async def _take(self, stream: str, group: str, consumer: str, count: int, block: float) -> list[Any]:
+        """Entries idle longer than ``claim_idle`` (their consumer died), else new ones."""
+        cursor = self._claim_cursors.get(stream, "0-0")
+        claimed = await self._r.xautoclaim(
+            stream, group, consumer, min_idle_time=int(self.claim_idle * 1000), start_id=cursor, count=count
+        )
+        next_cursor = claimed[0]
+        self._claim_cursors[stream] = next_cursor.decode() if isinstance(next_cursor, bytes) else str(next_cursor)
+        entries = [e for e in claimed[1] if e and e[1]]
+        if entries:
+            return entries
+        response = await self._r.xreadgroup(group, consumer, {stream: ">"}, count=count, block=max(1, int(block * 1000)))
+        return [e for _, stream_entries in response or [] for e in stream_entries]
 
     async def head(self, conversation_id: str) -> InboxEntry | None:
         """The oldest queued message of a conversation."""
@@ -270,16 +276,7 @@ class RedisStore(ConversationStore):
 
     async def outbox_claim(self, consumer: str, *, count: int, block: float) -> list[OutboxEntry]:
         """Stale outbound entries first, else new ones (blocking)."""
-        outbox = self._key("outbox")
-        claimed = await self._r.xautoclaim(
-            outbox, _OUTBOX_GROUP, consumer, min_idle_time=int(self.claim_idle * 1000), start_id="0-0", count=count
-        )
-        entries = [e for e in claimed[1] if e and e[1]]
-        if not entries:
-            response = await self._r.xreadgroup(
-                _OUTBOX_GROUP, consumer, {outbox: ">"}, count=count, block=max(1, int(block * 1000))
-            )
-            entries = [e for _, stream_entries in response or [] for e in stream_entries]
+        entries = await self._take(self._key("outbox"), _OUTBOX_GROUP, consumer, count, block)
         return [OutboxEntry(eid.decode(), codec.load_outbound(fields[b"m"])) for eid, fields in entries]
 
     async def outbox_ack(self, entries: Sequence[OutboxEntry]) -> None:
