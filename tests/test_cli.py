@@ -144,3 +144,14 @@ def test_shell_keeps_logical_order_when_asked() -> None:
     result = run_bot("shell", "--rtl", "logical", env=env_with(), input="/greet\n")
     assert result.returncode == 0, result.stderr
     assert "bot> Hello! How can I help you today?" in result.stdout
+
+
+@pytest.mark.slow
+def test_workers_share_one_port_on_redis(redis_url: str) -> None:
+    env = env_with(REDIS_URL=redis_url, BOT__STORE__REDIS__KEY_PREFIX=f"t{uuid.uuid4().hex[:10]}")
+    with bot_server(env, "--workers", "2") as url, httpx.Client(timeout=10) as client:
+        for n in range(8):
+            reply = client.post(f"{url}/webhooks/rest/webhook", json={"sender": "carol", "message": f'/greet{{"n": {n}}}'})
+            assert reply.status_code == 200 and reply.json()[0]["recipient_id"] == "carol"
+        tracker = client.get(f"{url}/conversations/carol/tracker").json()
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [f'/greet{{"n": {n}}}' for n in range(8)]

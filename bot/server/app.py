@@ -42,5 +42,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app for the config named by ``BOT_CONFIG`` (used by ``bot run --workers N``)."""
+    from bot.logs import configure_logging
+
     path = os.environ.get("BOT_CONFIG")
-    return create_app(load_settings(Path(path) if path else None))
+    settings = load_settings(Path(path) if path else None)
+    configure_logging(settings.logging.level, settings.logging.format)
+    return create_app(settings)
