@@ -20,6 +20,7 @@ class Located:
     data: Any
     lines: dict[PathKey, int]
     source: str
+    duplicates: tuple[tuple[PathKey, int, int], ...] = ()  # (path, line, earlier line)
 
     def where(self, path: PathKey) -> str:
         """``file:line`` of ``path``, or of its nearest located parent."""
@@ -40,8 +41,9 @@ def parse_yaml(text: str, source: str) -> Located:
         msg = f"{where}: invalid YAML: {exc.problem or exc}"
         raise DataError(msg) from exc
     lines: dict[PathKey, int] = {}
-    data = _convert(node, (), lines) if node is not None else None
-    return Located(data, lines, source)
+    duplicates: list[tuple[PathKey, int, int]] = []
+    data = _convert(node, (), lines, duplicates) if node is not None else None
+    return Located(data, lines, source, tuple(duplicates))
 
 
 def read_yaml(path: Path, source: str | None = None) -> Located:
@@ -56,18 +58,21 @@ def read_yaml(path: Path, source: str | None = None) -> Located:
     return parse_yaml(text, name)
 
 
-def _convert(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> Any:
-    lines[path] = node.start_mark.line + 1
+def _convert(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], duplicates: list[tuple[PathKey, int, int]]) -> Any:
+    lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _scalar(key_node)
             child = (*path, key)
-            result[key] = _convert(value_node, child, lines)
-            lines[child] = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + 1
+            if key in result:  # YAML keeps the last value, so errors point there
+                duplicates.append((child, line, lines[child]))
+            lines[child] = line
+            result[key] = _convert(value_node, child, lines, duplicates)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, i), lines) for i, item in enumerate(node.value)]
+        return [_convert(item, (*path, i), lines, duplicates) for i, item in enumerate(node.value)]
     return _scalar(node)
 
 

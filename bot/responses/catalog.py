@@ -85,6 +85,8 @@ def parse_responses(doc: Located, *, languages: Iterable[str]) -> Responses:
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         raise DataError(f"{doc.source}:1: expected a mapping with a 'responses:' key, got {type(data).__name__}")
+    for path, line, earlier in doc.duplicates:
+        problems.append(f"{doc.source}:{line}: {'.'.join(map(str, path))}: written twice; the one at line {earlier} is ignored")
     for key in data:
         if key not in _TOP_KEYS:
             problems.append(f"{doc.where((key,))}: unknown key {key!r}{_suggest(key, _TOP_KEYS)}")

@@ -72,6 +72,10 @@ def test_every_problem_reported_with_its_line() -> None:
         "      language: fr\n"  # 8
         "  utter_c:\n"  # 9
         "    - text: 'bad {'\n"  # 10
+        "  utter_e:\n"  # 11
+        "    - text: one\n"  # 12
+        "  utter_e:\n"  # 13
+        "    - text: two\n"  # 14
     )
     with pytest.raises(DataError) as info:
         parse_responses(parse_yaml(text, "flows/responses.yml"), languages=LANGS)
@@ -80,6 +84,7 @@ def test_every_problem_reported_with_its_line() -> None:
     assert "flows/responses.yml:4: response name 'greet' must start with 'utter_'" in message
     assert "flows/responses.yml:8: language 'fr' is not configured" in message
     assert "flows/responses.yml:10: bad {slot} placeholder" in message
+    assert "flows/responses.yml:13: responses.utter_e: written twice; the one at line 11 is ignored" in message
 
 
 def test_broken_yaml_names_line_and_column() -> None:
