@@ -110,8 +110,8 @@ class StoreSettings(_Section):
     """Where conversations, the inbox and dedupe keys live."""
 
     backend: Backend = "sqlite"
-    sqlite: SqliteSettings = Field(default_factory=dict)  # type: ignore[arg-type]
-    redis: RedisSettings = Field(default_factory=dict)  # type: ignore[arg-type]
+    sqlite: SqliteSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
+    redis: RedisSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     dedupe_ttl_seconds: Annotated[int, Field(gt=0)] = 604_800
     lock_ttl_seconds: Annotated[float, Field(gt=0)] = 30.0
     claim_idle_seconds: Annotated[float, Field(gt=0)] = 60.0
@@ -149,13 +149,13 @@ class Settings(_Section):
     """Everything config.yml and the environment decide; ``root`` and ``source`` say where from."""
 
     version: Literal["1"] = "1"
-    languages: LanguageSettings = Field(default_factory=dict)  # type: ignore[arg-type]
-    server: ServerSettings = Field(default_factory=dict)  # type: ignore[arg-type]
-    store: StoreSettings = Field(default_factory=dict)  # type: ignore[arg-type]
-    dispatcher: DispatcherSettings = Field(default_factory=dict)  # type: ignore[arg-type]
-    channels: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"rest": {}})
-    paths: PathSettings = Field(default_factory=dict)  # type: ignore[arg-type]
-    logging: LoggingSettings = Field(default_factory=dict)  # type: ignore[arg-type]
+    languages: LanguageSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
+    server: ServerSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
+    store: StoreSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
+    dispatcher: DispatcherSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
+    channels: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"rest": dict[str, Any]()})
+    paths: PathSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
+    logging: LoggingSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     _root: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str | None = PrivateAttr(default=None)
 
@@ -192,9 +192,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     """Load ``path`` (default ``$BOT_CONFIG``, else ./config.yml if present) and apply the environment."""
     env = os.environ if environ is None else environ
     required = path is not None or bool(env.get("BOT_CONFIG"))
-    file: Path | None = Path(path) if path is not None else Path(env.get("BOT_CONFIG") or "config.yml")
-    if not required and not file.exists():
-        file = None
+    candidate = Path(path) if path is not None else Path(env.get("BOT_CONFIG") or "config.yml")
+    file: Path | None = candidate if required or candidate.exists() else None
     data: dict[str, Any] = {}
     lines = LineMap()
     label = "environment"

@@ -42,7 +42,7 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._batch = max(16, concurrency * 2)
-        self._transient = (StoreError, *store.transient_errors)
+        self._transient: tuple[type[BaseException], ...] = (StoreError, *store.transient_errors)
 
     async def run(self) -> None:
         """Read work until ``stop`` is called."""

@@ -12,7 +12,7 @@ from bot.core.conversation import Conversation, Frame, Owner
 from bot.core.events import Event
 from bot.core.messages import InboundMessage, OutboundMessage
 
-_event = TypeAdapter(Event)
+_event: TypeAdapter[Any] = TypeAdapter(Event)
 _inbound = TypeAdapter(InboundMessage)
 _outbound = TypeAdapter(OutboundMessage)
 _frames = TypeAdapter(tuple[Frame, ...])

@@ -14,14 +14,13 @@ from pydantic import Field
 
 from bot.core.messages import InboundContent, OutboundContent
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 
 def _now() -> float:
     return time.time()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Entity:
     """An entity found in a user message (span in the original text when known)."""
 
@@ -34,7 +33,7 @@ class Entity:
     group: str | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IntentScore:
     """An intent with its confidence."""
 
@@ -42,7 +41,7 @@ class IntentScore:
     confidence: float
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Parse:
     """What understanding made of a message."""
 
@@ -52,7 +51,7 @@ class Parse:
     language: str | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserMessage:
     """The customer said something."""
 
@@ -66,7 +65,7 @@ class UserMessage:
     event: Literal["user"] = "user"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BotMessage:
     """The bot said something."""
 
@@ -78,7 +77,7 @@ class BotMessage:
     event: Literal["bot"] = "bot"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlotSet:
     """A slot got a value (None clears it)."""
 
@@ -88,7 +87,7 @@ class SlotSet:
     event: Literal["slot"] = "slot"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LanguageSet:
     """The conversation's reply language changed (detected or chosen by the customer)."""
 
@@ -98,7 +97,7 @@ class LanguageSet:
     event: Literal["language"] = "language"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FlowStarted:
     """A flow was pushed on the dialogue stack."""
 
@@ -109,7 +108,7 @@ class FlowStarted:
     event: Literal["flow_started"] = "flow_started"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FlowCompleted:
     """The top flow finished and was popped."""
 
@@ -119,7 +118,7 @@ class FlowCompleted:
     event: Literal["flow_completed"] = "flow_completed"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FlowCancelled:
     """A flow was cancelled and popped."""
 
@@ -129,7 +128,7 @@ class FlowCancelled:
     event: Literal["flow_cancelled"] = "flow_cancelled"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ActionRun:
     """An action (utterance or custom) ran."""
 
@@ -138,7 +137,7 @@ class ActionRun:
     event: Literal["action"] = "action"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HandoffStarted:
     """A human agent took (or was asked to take) the conversation."""
 
@@ -148,7 +147,7 @@ class HandoffStarted:
     event: Literal["handoff_started"] = "handoff_started"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HandoffEnded:
     """The conversation went back to the bot."""
 
@@ -157,7 +156,7 @@ class HandoffEnded:
     event: Literal["handoff_ended"] = "handoff_ended"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SessionStarted:
     """A new session began (first contact or after the session expired)."""
 

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 JSON = Any
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 
 def new_message_id() -> str:
@@ -36,7 +35,7 @@ class MediaKind(StrEnum):
 # ---------------------------------------------------------------- inbound content
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Text:
     """Plain text typed by the customer."""
 
@@ -44,7 +43,7 @@ class Text:
     kind: Literal["text"] = "text"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonReply:
     """The customer tapped a reply button (or a template quick-reply)."""
 
@@ -54,7 +53,7 @@ class ButtonReply:
     kind: Literal["button_reply"] = "button_reply"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListReply:
     """The customer picked a row of a list message."""
 
@@ -65,7 +64,7 @@ class ListReply:
     kind: Literal["list_reply"] = "list_reply"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Location:
     """A shared location."""
 
@@ -76,7 +75,7 @@ class Location:
     kind: Literal["location"] = "location"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Media:
     """An image, audio, video, document or sticker, referenced by the provider's media id."""
 
@@ -89,7 +88,7 @@ class Media:
     kind: Literal["media"] = "media"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Contact:
     """One shared contact card."""
 
@@ -98,7 +97,7 @@ class Contact:
     emails: tuple[str, ...] = ()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Contacts:
     """One or more shared contact cards."""
 
@@ -106,7 +105,7 @@ class Contacts:
     kind: Literal["contacts"] = "contacts"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderItem:
     """One line of a cart sent from the catalogue."""
 
@@ -116,7 +115,7 @@ class OrderItem:
     currency: str
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Order:
     """A cart the customer sent from the catalogue."""
 
@@ -126,7 +125,7 @@ class Order:
     kind: Literal["order"] = "order"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reaction:
     """An emoji reaction to an earlier message (``emoji`` None means removed)."""
 
@@ -135,7 +134,7 @@ class Reaction:
     kind: Literal["reaction"] = "reaction"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Unknown:
     """A message type the engine does not understand yet; kept, never crashed on."""
 
@@ -150,7 +149,7 @@ InboundContent = Annotated[
 ]
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InboundMessage:
     """One message from a customer, as the engine sees it."""
 
@@ -180,7 +179,7 @@ class InboundMessage:
 # ---------------------------------------------------------------- outbound content
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Button:
     """A reply button: what the customer sees and what comes back when tapped."""
 
@@ -188,7 +187,7 @@ class Button:
     payload: str
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutText:
     """Plain text."""
 
@@ -196,7 +195,7 @@ class OutText:
     kind: Literal["text"] = "text"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutButtons:
     """Text with reply buttons (the channel decides how many it can show)."""
 
@@ -205,7 +204,7 @@ class OutButtons:
     kind: Literal["buttons"] = "buttons"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListRow:
     """A row of a list message."""
 
@@ -214,7 +213,7 @@ class ListRow:
     description: str | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListSection:
     """A titled group of rows."""
 
@@ -222,7 +221,7 @@ class ListSection:
     rows: tuple[ListRow, ...]
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutList:
     """A list message: a button that opens sections of rows."""
 
@@ -234,7 +233,7 @@ class OutList:
     kind: Literal["list"] = "list"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutProduct:
     """One catalogue product."""
 
@@ -244,7 +243,7 @@ class OutProduct:
     kind: Literal["product"] = "product"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProductSection:
     """A titled group of catalogue products."""
 
@@ -252,7 +251,7 @@ class ProductSection:
     product_ids: tuple[str, ...]
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutProductList:
     """Several catalogue products in sections."""
 
@@ -263,7 +262,7 @@ class OutProductList:
     kind: Literal["product_list"] = "product_list"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TemplateParameter:
     """One parameter of a template component (text, currency, date_time, media...)."""
 
@@ -271,7 +270,7 @@ class TemplateParameter:
     value: JSON
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TemplateComponent:
     """A header, body or button component of a template with its parameters."""
 
@@ -281,7 +280,7 @@ class TemplateComponent:
     index: int | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutTemplate:
     """A pre-approved template (the only thing allowed outside the 24-hour window)."""
 
@@ -291,7 +290,7 @@ class OutTemplate:
     kind: Literal["template"] = "template"
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutMedia:
     """Media by provider id or by link, with an optional caption."""
 
@@ -309,7 +308,7 @@ OutboundContent = Annotated[
 ]
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutboundMessage:
     """One message the bot decided to send to a conversation."""
 

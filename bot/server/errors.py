@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, message: str, details: Any = None, headers: dict[str, str] | None = None) -> Response:
+def error_response(status: int, message: str, details: Any = None, headers: Mapping[str, str] | None = None) -> Response:
     """``{"status": "failure", "code", "reason", "message"[, "details"]}`` with ``status``."""
     body: dict[str, Any] = {
         "status": "failure",
@@ -24,7 +25,7 @@ def error_response(status: int, message: str, details: Any = None, headers: dict
     }
     if details is not None:
         body["details"] = details
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=dict(headers or {}))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -72,7 +72,7 @@ def tracker(conversation: Conversation, events: list[Event] | None) -> dict[str,
     """The tracker document."""
     latest_user = next((e for e in reversed(events or []) if isinstance(e, UserMessage)), None)
     latest_action = next((e for e in reversed(events or []) if getattr(e, "event", None) == "action"), None)
-    latest_time = (events or [None])[-1]
+    latest_time = events[-1].timestamp if events else None
     return {
         "sender_id": conversation.conversation_id,
         "conversation_id": conversation.conversation_id,
@@ -80,7 +80,7 @@ def tracker(conversation: Conversation, events: list[Event] | None) -> dict[str,
         "latest_message": parse_data(latest_user.parse, latest_user.text) | {"message_id": latest_user.message_id}
         if latest_user
         else {},
-        "latest_event_time": getattr(latest_time, "timestamp", None),
+        "latest_event_time": latest_time,
         "followup_action": None,
         "paused": conversation.owner is Owner.AGENT,
         "events": [rasa_event(e) for e in events] if events is not None else None,

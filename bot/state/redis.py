@@ -241,7 +241,7 @@ class RedisStore(ConversationStore):
         entries = [e for e in claimed[1] if e and e[1]]
         if entries:
             return entries
-        response = await self._r.xreadgroup(group, consumer, {stream: ">"}, count=count, block=max(1, int(block * 1000)))
+        response: Any = await self._r.xreadgroup(group, consumer, {stream: ">"}, count=count, block=max(1, int(block * 1000)))
         return [e for _, stream_entries in response or [] for e in stream_entries]
 
     async def head(self, conversation_id: str) -> InboxEntry | None:
