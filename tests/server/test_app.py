@@ -152,3 +152,33 @@ async def test_ready_is_503_while_the_store_is_down(tmp_path: Path) -> None:
     finally:
         if context is not None:
             context.__exit__(None, None, None)
+
+
+class SlowDialogue:
+    """Takes longer than the REST channel is willing to wait."""
+
+    async def decide(self, conversation: object, message: object, parse: object) -> object:
+        import asyncio
+
+        from bot.core.messages import OutText
+        from bot.dialogue.base import Decision, Utterance
+
+        await asyncio.sleep(0.5)
+        return Decision(utterances=(Utterance(OutText(text="late but here")),))
+
+
+async def test_slow_answer_is_a_504_and_the_message_is_still_processed(tmp_path: Path) -> None:
+    import asyncio
+
+    settings = settings_for(tmp_path, BOT__SERVER__REPLY_TIMEOUT_SECONDS="0.1")
+    engine = Engine(settings, dialogue=SlowDialogue())  # type: ignore[arg-type]
+    async with serve(create_app(settings, engine=engine)) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+        response = await client.post("/webhooks/rest/webhook", json={"sender": "slow", "message": "hi"})
+        assert response.status_code == 504
+        assert "stays queued and will be processed" in response.json()["message"]
+        for _ in range(50):
+            tracker = (await client.get("/conversations/slow/tracker")).json()
+            if tracker["events"] and tracker["events"][-1]["event"] == "bot":
+                break
+            await asyncio.sleep(0.05)
+        assert tracker["events"][-1]["text"] == "late but here"
