@@ -42,6 +42,7 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._batch = max(16, concurrency * 2)
+        self.retry_after = 5.0
         self._transient: tuple[type[BaseException], ...] = (StoreError, *store.transient_errors)
 
     async def run(self) -> None:
@@ -91,9 +92,15 @@ class Dispatcher:
                     if self._stopping.is_set():
                         break
         except Exception:
-            log.exception("draining conversation %s failed; it will be retried", conversation_id)
+            log.exception("draining conversation %s failed; retrying in %.0fs", conversation_id, self.retry_after)
+            if not self._stopping.is_set():
+                asyncio.get_running_loop().call_later(self.retry_after, self._retry, conversation_id)
         finally:
             self._active.discard(conversation_id)
+
+    def _retry(self, conversation_id: str) -> None:
+        if not self._stopping.is_set():
+            self.schedule(conversation_id)
 
     async def _drain_once(self, conversation_id: str) -> bool:
         """Process everything queued under one lease; True if more arrived since."""

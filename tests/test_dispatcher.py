@@ -223,3 +223,41 @@ async def test_worker_killed_mid_message_is_processed_once(backend: str, tmp_pat
         assert await store.inbox_size() == 0
     finally:
         await store.close()
+
+
+class CountingDialogue:
+    """Answers with how many turns it ran."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def decide(self, conversation: Conversation, message: InboundMessage, parse: Parse) -> Decision:
+        self.calls += 1
+        return Decision(utterances=(Utterance(OutText(text=f"ok {self.calls}")),))
+
+
+async def test_an_unexpected_failure_is_retried_not_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SQLiteStore(tmp_path / "bot.db")
+    engine = Engine(load_settings(ROOT / "config.yml", {}), store=store, dialogue=CountingDialogue())
+    engine.dispatcher.retry_after = 0.1
+    original = store.head
+    failures = iter([RuntimeError("unexpected")])
+
+    async def head_once_broken(conversation_id: str):  # type: ignore[no-untyped-def]
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return await original(conversation_id)
+
+    monkeypatch.setattr(store, "head", head_once_broken)
+    await engine.start()
+    try:
+        await store.enqueue(message("flaky", "hello"))
+        for _ in range(100):
+            if await store.inbox_size() == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert await store.inbox_size() == 0
+        assert [e.content.text for e in await store.events("flaky") if isinstance(e, BotMessage)] == ["ok 1"]  # type: ignore[union-attr]
+    finally:
+        await engine.stop()
