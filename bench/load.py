@@ -33,7 +33,7 @@ import aiohttp
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import machine_info, now  # noqa: E402
+from machine import machine_info, now
 
 HERE = Path(__file__).resolve().parent
 WARMUP = 50
@@ -83,7 +83,7 @@ async def load(url: str, n: int, senders: int, concurrency: int, message: str, e
                 async with session.post(endpoint, json={"sender": sender, "message": message}) as response:
                     body = await response.read()
                     problem = check(response.status, body, sender, expect)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             if problem:
                 errors.append(problem)

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import socket
+
 import httpx
 
 from bot.channels import Channel, ChannelRegistry

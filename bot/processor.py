@@ -7,7 +7,14 @@ import logging
 from collections.abc import Collection, Sequence
 
 from bot.core.conversation import Conversation, Owner
-from bot.core.events import BotMessage, Event, LanguageSet, Parse, SessionStarted, UserMessage
+from bot.core.events import (
+    BotMessage,
+    Event,
+    LanguageSet,
+    Parse,
+    SessionStarted,
+    UserMessage,
+)
 from bot.core.messages import OutboundMessage, OutText, new_message_id
 from bot.dialogue.base import Decision, DialogueManager, Utterance
 from bot.errors import ConflictError, StoreError

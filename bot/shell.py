@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
-from bot.core.messages import InboundMessage, OutboundMessage, OutButtons, OutList, OutText, Text, new_message_id
+from bot.core.messages import (
+    InboundMessage,
+    OutboundMessage,
+    OutButtons,
+    OutList,
+    OutText,
+    Text,
+    new_message_id,
+)
 from bot.engine import Engine
 from bot.state.sqlite import SQLiteStore
 

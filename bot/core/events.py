@@ -15,7 +15,6 @@ from pydantic import Field
 from bot.core.messages import InboundContent, OutboundContent
 
 
-
 def _now() -> float:
     return time.time()
 

@@ -7,7 +7,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.messages import OutButtons, OutboundContent, OutText
+from bot.core.messages import OutboundContent, OutButtons, OutText
 from bot.responses.catalog import Responses, Variation
 
 _FORMATTER = string.Formatter()

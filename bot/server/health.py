@@ -27,7 +27,7 @@ def health_router(store: ConversationStore) -> APIRouter:
         """The process can serve: its store answers."""
         try:
             await store.ping()
-        except Exception as exc:  # any failure of the backend means "not ready"
+        except Exception as exc:  # noqa: BLE001 - any failure of the backend means "not ready"
             log.warning("not ready: %s", exc)
             return error_response(503, f"store {store.name} is not reachable: {exc}")
         return {"status": "ready", "store": store.name}

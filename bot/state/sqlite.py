@@ -367,15 +367,7 @@ class SQLiteStore(ConversationStore):
         deadline = time.monotonic() + block
         while True:
             self._outbox_event.clear()
-            now = time.time()
-            rows = await self._run(
-                lambda: self._conn.execute(
-                    "UPDATE outbox SET claimed_by = ?, claimed_at = ? WHERE seq IN ("
-                    " SELECT seq FROM outbox WHERE claimed_at IS NULL OR claimed_at < ? ORDER BY seq LIMIT ?"
-                    ") RETURNING seq, payload",
-                    (consumer, now, now - self.claim_idle, count),
-                ).fetchall()
-            )
+            rows = await self._run(self._claim_sync, consumer, count)
             if rows:
                 rows.sort()
                 return [OutboxEntry(str(seq), codec.load_outbound(p)) for seq, p in rows]
@@ -386,6 +378,15 @@ class SQLiteStore(ConversationStore):
                 await asyncio.wait_for(self._outbox_event.wait(), remaining)
             except TimeoutError:
                 return []
+
+    def _claim_sync(self, consumer: str, count: int) -> list[tuple[int, bytes]]:
+        now = time.time()
+        return self._conn.execute(
+            "UPDATE outbox SET claimed_by = ?, claimed_at = ? WHERE seq IN ("
+            " SELECT seq FROM outbox WHERE claimed_at IS NULL OR claimed_at < ? ORDER BY seq LIMIT ?"
+            ") RETURNING seq, payload",
+            (consumer, now, now - self.claim_idle, count),
+        ).fetchall()
 
     async def outbox_ack(self, entries: Sequence[OutboxEntry]) -> None:
         """Delete delivered outbound messages."""

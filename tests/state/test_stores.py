@@ -10,7 +10,13 @@ import pytest
 from bot.core.conversation import Conversation
 from bot.core.events import SlotSet, UserMessage
 from bot.core.messages import InboundMessage, OutboundMessage, OutText, Text
-from bot.errors import ConflictError, LeaseLost, LockTimeout, StoreInUse, StoreUnavailable
+from bot.errors import (
+    ConflictError,
+    LeaseLost,
+    LockTimeout,
+    StoreInUse,
+    StoreUnavailable,
+)
 from bot.state.base import ConversationStore, Turn
 from bot.state.redis import RedisStore
 from bot.state.sqlite import SQLiteStore
