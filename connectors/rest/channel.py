@@ -15,8 +15,16 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.channels import Channel
-from bot.core.messages import InboundMessage, OutboundMessage, OutButtons, OutMedia, OutText, Text, new_message_id
 from bot.core import codec
+from bot.core.messages import (
+    InboundMessage,
+    OutboundMessage,
+    OutButtons,
+    OutMedia,
+    OutText,
+    Text,
+    new_message_id,
+)
 from bot.engine import Engine
 from bot.errors import ReplyTimeout
 from bot.server.errors import error_response
