@@ -1,0 +1,130 @@
+"""Intent classification with calibrated confidences and an out-of-scope threshold.
+
+A linear SVM over the featurizer's n-grams ranks the intents; a softmax with a temperature fitted
+on held-out data turns its scores into confidences; a message whose best confidence is under
+the threshold (also fitted on held-out data) becomes ``nlu_fallback``. Examples of an explicit
+out-of-scope intent (``out_of_scope`` or ``oos``) train like any intent and also fall back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.svm import LinearSVC
+
+from bot.nlu.features import Featurizer
+
+FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = frozenset({"out_of_scope", "oos"})
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """Intents with confidences, best first."""
+
+    intents: tuple[tuple[str, float], ...]
+    fallback: bool
+
+    @property
+    def top(self) -> tuple[str, float]:
+        """The chosen intent (``nlu_fallback`` when out of scope) and its confidence."""
+        name, confidence = self.intents[0]
+        return (FALLBACK, confidence) if self.fallback else (name, confidence)
+
+
+class IntentClassifier:
+    """Linear SVM + temperature-scaled softmax + fallback threshold."""
+
+    def __init__(self, *, c: float = 1.0, max_in_scope_loss: float = 0.01, ranking_size: int = 10) -> None:
+        self.c = c
+        self.max_in_scope_loss = max_in_scope_loss
+        self.ranking_size = ranking_size
+        self.featurizer = Featurizer()
+        self.svm = LinearSVC(C=c)
+        self.temperature = 1.0
+        self.threshold = 0.0
+        self.classes: tuple[str, ...] = ()
+
+    def fit(self, texts: Sequence[str], intents: Sequence[str], *, held_out: tuple[Sequence[str], Sequence[str]] | None = None) -> IntentClassifier:
+        """Train on ``texts``; calibrate on ``held_out`` (or on cross-validated training predictions)."""
+        labels = np.asarray(intents)
+        if len(set(intents)) < 2:
+            msg = f"need examples of at least two intents to train, got {sorted(set(intents))}"
+            raise ValueError(msg)
+        features = self.featurizer.fit_transform(texts)
+        self.svm.fit(features, labels)
+        self.classes = tuple(str(c) for c in self.svm.classes_)
+        if held_out is not None and len(held_out[0]):
+            scores = self.svm.decision_function(self.featurizer.transform(held_out[0]))
+            gold = np.asarray(held_out[1])
+        else:
+            folds = min(5, int(np.bincount(np.unique(labels, return_inverse=True)[1]).min()))
+            if folds < 2:
+                return self  # too little data to calibrate: keep temperature 1 and no threshold
+            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+            scores = cross_val_predict(LinearSVC(C=self.c), features, labels, cv=cv, method="decision_function")
+            gold = labels
+        self.temperature = _fit_temperature(scores, gold, self.classes)
+        self.threshold = self._fit_threshold(_softmax(scores / self.temperature), gold)
+        return self
+
+    def _fit_threshold(self, probabilities: np.ndarray, gold: np.ndarray) -> float:
+        """The highest threshold that costs at most ``max_in_scope_loss`` of held-out in-scope accuracy."""
+        classes = np.asarray(self.classes)
+        predicted = classes[probabilities.argmax(1)]
+        confidence = probabilities.max(1)
+        in_scope = ~np.isin(gold, list(OUT_OF_SCOPE))
+        if not in_scope.any():
+            return 0.0
+        correct = (predicted == gold) & in_scope
+        base = correct[in_scope].mean()
+        best = 0.0
+        for candidate in np.unique(confidence[in_scope]):
+            kept = correct & (confidence >= candidate)
+            if base - kept[in_scope].mean() <= self.max_in_scope_loss:
+                best = float(candidate)
+            else:
+                break
+        return best
+
+    def rank(self, texts: Sequence[str]) -> list[Ranking]:
+        """The ranking of each text."""
+        probabilities = _softmax(self.svm.decision_function(self.featurizer.transform(texts)) / self.temperature)
+        if probabilities.ndim == 1:  # binary case from sklearn: one score per text
+            probabilities = np.stack([1 - probabilities, probabilities], axis=1)
+        out = []
+        for row in probabilities:
+            order = np.argsort(-row)[: self.ranking_size]
+            intents = tuple((self.classes[i], float(row[i])) for i in order)
+            fallback = intents[0][1] < self.threshold or intents[0][0] in OUT_OF_SCOPE
+            out.append(Ranking(intents, fallback))
+        return out
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    if scores.ndim == 1:
+        return 1 / (1 + np.exp(-scores))
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _fit_temperature(scores: np.ndarray, gold: np.ndarray, classes: tuple[str, ...]) -> float:
+    """The temperature minimizing the held-out negative log-likelihood (grid search)."""
+    if scores.ndim == 1:
+        return 1.0
+    index = {c: i for i, c in enumerate(classes)}
+    rows = np.array([index.get(g, -1) for g in gold])
+    known = rows >= 0
+    if not known.any():
+        return 1.0
+    best, best_nll = 1.0, np.inf
+    for temperature in np.geomspace(0.02, 2.0, 40):
+        p = _softmax(scores[known] / temperature)[np.arange(known.sum()), rows[known]]
+        nll = -np.log(np.clip(p, 1e-12, 1)).mean()
+        if nll < best_nll:
+            best, best_nll = float(temperature), nll
+    return best

@@ -1,0 +1,31 @@
+"""What the intent classifier sees: folded text (plus Arabic for Arabizi) as word and char n-grams."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from bot.nlu.normalize import fold
+
+
+class Featurizer:
+    """TF-IDF over word 1-2-grams and char_wb 2-5-grams of the folded text."""
+
+    def __init__(self, *, prepare: Callable[[str], str] | None = None) -> None:
+        self.prepare = prepare or fold
+        self.words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+
+    def fit_transform(self, texts: Sequence[str]) -> csr_matrix:
+        """Learn the vocabularies and return the training features."""
+        prepared = [self.prepare(t) for t in texts]
+        # Rare char n-grams are noise in big data sets but all a small bot has.
+        self.chars.set_params(min_df=2 if len(prepared) >= 1000 else 1)
+        return hstack([self.words.fit_transform(prepared), self.chars.fit_transform(prepared)]).tocsr()
+
+    def transform(self, texts: Sequence[str]) -> csr_matrix:
+        """Features of new texts."""
+        prepared = [self.prepare(t) for t in texts]
+        return hstack([self.words.transform(prepared), self.chars.transform(prepared)]).tocsr()
