@@ -2,7 +2,9 @@
 
 A linear SVM over the featurizer's n-grams ranks the intents; a softmax with a temperature fitted
 on held-out data turns its scores into confidences; a message whose best confidence is under
-the threshold (also fitted on held-out data) becomes ``nlu_fallback``. Examples of an explicit
+the threshold becomes ``nlu_fallback``. With out-of-scope examples in the held-out data the
+threshold is the highest one that costs at most ``max_in_scope_loss`` of held-out in-scope
+accuracy; without them it is ``default_threshold``. Examples of an explicit
 out-of-scope intent (``out_of_scope`` or ``oos``) train like any intent and also fall back.
 """
 
@@ -38,9 +40,12 @@ class Ranking:
 class IntentClassifier:
     """Linear SVM + temperature-scaled softmax + fallback threshold."""
 
-    def __init__(self, *, c: float = 1.0, max_in_scope_loss: float = 0.01, ranking_size: int = 10) -> None:
+    def __init__(
+        self, *, c: float = 1.0, max_in_scope_loss: float = 0.01, default_threshold: float = 0.3, ranking_size: int = 10
+    ) -> None:
         self.c = c
         self.max_in_scope_loss = max_in_scope_loss
+        self.default_threshold = default_threshold
         self.ranking_size = ranking_size
         self.featurizer = Featurizer()
         self.svm = LinearSVC(C=c)
@@ -68,7 +73,10 @@ class IntentClassifier:
             scores = cross_val_predict(LinearSVC(C=self.c), features, labels, cv=cv, method="decision_function")
             gold = labels
         self.temperature = _fit_temperature(scores, gold, self.classes)
-        self.threshold = self._fit_threshold(_softmax(scores / self.temperature), gold)
+        if np.isin(gold, list(OUT_OF_SCOPE)).any():
+            self.threshold = self._fit_threshold(_softmax(scores / self.temperature), gold)
+        else:  # nothing to trade in-scope accuracy against: a fixed bar on calibrated confidence
+            self.threshold = self.default_threshold
         return self
 
     def _fit_threshold(self, probabilities: np.ndarray, gold: np.ndarray) -> float:

@@ -1,0 +1,194 @@
+"""NLU benchmark: train on each dataset's train split, evaluate on its test split.
+
+    python bench/nlu.py DATASET_DIR... [--test-file FILE]...
+
+Each DATASET_DIR holds JSONL files ``train``, ``valid`` (optional) and ``test``, one
+``{"text", "intent"[, "entities"]}`` per line; CLINC150-style ``oos_train``/``oos_valid``/``oos_test``
+files add out-of-scope examples. Training uses ``train`` (plus ``oos_train``); ``valid`` (plus
+``oos_valid``) only calibrates confidences and the fallback threshold; ``test`` is only measured.
+A ``--test-file`` after a dataset is evaluated with that dataset's model, on its own line.
+Each dataset runs in a fresh process so that its peak RSS is its own. One JSON line per result;
+results are appended to ``bench/results/nlu.jsonl`` with a Markdown table and a plot beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from machine import machine_info, now  # noqa: E402
+
+
+def read(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSONL file (empty if it does not exist)."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def evaluate(classifier: Any, rows: list[dict[str, Any]], oos_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy, macro-F1 and out-of-scope recall of a trained classifier."""
+    from sklearn.metrics import f1_score
+
+    from bot.nlu.classifier import FALLBACK
+
+    result: dict[str, Any] = {"test_size": len(rows)}
+    if rows:
+        predicted = [r.top[0] for r in classifier.rank([row["text"] for row in rows])]
+        gold = [row["intent"] for row in rows]
+        result["accuracy"] = round(100 * sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(rows), 2)
+        result["macro_f1"] = round(100 * f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0), 2)
+        result["fallback_rate_in_scope"] = round(100 * sum(p == FALLBACK for p in predicted) / len(rows), 2)
+    if oos_rows:
+        predicted = [r.top[0] for r in classifier.rank([row["text"] for row in oos_rows])]
+        result["oos_recall"] = round(100 * sum(p == FALLBACK for p in predicted) / len(oos_rows), 2)
+        result["oos_test_size"] = len(oos_rows)
+    return result
+
+
+def parse_times(classifier: Any, rows: list[dict[str, Any]], limit: int = 2000) -> dict[str, float]:
+    """Milliseconds to parse one message at a time (p50, p99)."""
+    samples = []
+    for row in rows[:limit]:
+        start = time.perf_counter()
+        classifier.rank([row["text"]])
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {"p50": round(statistics.median(samples), 3), "p99": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 3)}
+
+
+def run_one(folder: Path, test_files: list[Path]) -> list[dict[str, Any]]:
+    """Train and evaluate one dataset in this process."""
+    from bot.nlu.classifier import IntentClassifier
+
+    train = read(folder / "train.jsonl") + read(folder / "oos_train.jsonl")
+    valid = read(folder / "valid.jsonl") + read(folder / "oos_valid.jsonl")
+    test, oos_test = read(folder / "test.jsonl"), read(folder / "oos_test.jsonl")
+    if not train or not (test or test_files):
+        sys.exit(f"{folder}: needs train.jsonl and test.jsonl (or --test-file)")
+    start = time.perf_counter()
+    classifier = IntentClassifier().fit(
+        [r["text"] for r in train], [r["intent"] for r in train],
+        held_out=([r["text"] for r in valid], [r["intent"] for r in valid]) if valid else None,
+    )
+    train_s = time.perf_counter() - start
+    model_mb = len(pickle.dumps(classifier, protocol=pickle.HIGHEST_PROTOCOL)) / 2**20
+    common = {
+        "bench": "nlu",
+        "date": now(),
+        "machine": machine_info(),
+        "dataset": folder.name,
+        "train_size": len(train),
+        "intents": len({r["intent"] for r in train}),
+        "train_s": round(train_s, 2),
+        "model_mb": round(model_mb, 2),
+        "calibration": "valid" if valid else "cross-validation on train",
+        "threshold": round(classifier.threshold, 4),
+        "entity_f1": None,  # entity extraction is not benchmarked yet
+        "has_entities": any(r.get("entities") for r in train),
+    }
+    lines = []
+    if test:
+        lines.append({**common, "test": "test", **evaluate(classifier, test, oos_test), "parse_ms": parse_times(classifier, test)})
+    for path in test_files:
+        rows = read(path)
+        lines.append({**common, "test": path.name, **evaluate(classifier, rows, []), "parse_ms": parse_times(classifier, rows)})
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return [{**line, "peak_rss_mb": round(peak, 1)} for line in lines]
+
+
+def plan(argv: list[str]) -> list[tuple[Path, list[Path]]]:
+    """Datasets in order, each with the extra test files given after it."""
+    jobs: list[tuple[Path, list[Path]]] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--test-file":
+            path = next(args, None)
+            if path is None or not jobs:
+                sys.exit("--test-file FILE must follow a dataset folder")
+            jobs[-1][1].append(Path(path))
+        elif arg.startswith("--test-file="):
+            if not jobs:
+                sys.exit("--test-file FILE must follow a dataset folder")
+            jobs[-1][1].append(Path(arg.split("=", 1)[1]))
+        else:
+            jobs.append((Path(arg), []))
+    return jobs
+
+
+def write_report(lines: list[dict[str, Any]], out: Path) -> None:
+    """Append to the JSONL log and rewrite the table and plot of this run."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    header = "| dataset | test | accuracy | macro-F1 | OOS recall | train s | parse ms p50/p99 | model MB | peak RSS MB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    rows = "".join(
+        f"| {l['dataset']} | {l['test']} | {l.get('accuracy', '')} | {l.get('macro_f1', '')} | {l.get('oos_recall', '')} | "
+        f"{l['train_s']} | {l['parse_ms']['p50']}/{l['parse_ms']['p99']} | {l['model_mb']} | {l['peak_rss_mb']} |\n"
+        for l in lines
+    )
+    machine = lines[0]["machine"] if lines else {}
+    table = out.with_suffix(".md")
+    table.write_text(f"# NLU benchmark, {lines[0]['date'] if lines else ''}\n\nMachine: {json.dumps(machine)}\n\n{header}{rows}", encoding="utf-8")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{l['dataset']}\n{l['test']}" for l in lines]
+    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(lines)), 4))
+    ax.bar(range(len(lines)), [l.get("accuracy", 0) for l in lines], color="#4a7ebb")
+    ax.set_xticks(range(len(lines)), labels, fontsize=8)
+    ax.set_ylim(50, 100)
+    ax.set_ylabel("accuracy on the test split (%)")
+    ax.set_title("Intent accuracy (train on train, calibrate on valid, measure on test)")
+    for i, l in enumerate(lines):
+        ax.text(i, l.get("accuracy", 0) + 0.5, f"{l.get('accuracy', '')}", ha="center", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out.with_suffix(".png"), dpi=120)
+
+
+def main() -> int:
+    if "--one" in sys.argv:  # child process: one dataset
+        index = sys.argv.index("--one")
+        folder, extra = Path(sys.argv[index + 1]), [Path(p) for p in sys.argv[index + 2:]]
+        for line in run_one(folder, extra):
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "nlu.jsonl")
+    known, rest = parser.parse_known_args()
+    jobs = plan(rest)
+    if not jobs:
+        parser.error("give at least one dataset folder")
+    lines: list[dict[str, Any]] = []
+    for folder, test_files in jobs:
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", str(folder), *map(str, test_files)], capture_output=True, text=True, check=False
+        )
+        if child.returncode != 0:
+            print(child.stderr[-3000:], file=sys.stderr)
+            return child.returncode
+        for raw in child.stdout.splitlines():
+            print(raw, flush=True)
+            lines.append(json.loads(raw))
+    write_report(lines, known.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
