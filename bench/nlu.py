@@ -64,7 +64,7 @@ def parse_times(classifier: Any, rows: list[dict[str, Any]], limit: int = 2000) 
     samples = []
     for row in rows[:limit]:
         start = time.perf_counter()
-        classifier.rank([row["text"]])
+        classifier.rank_one(row["text"])
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
     return {"p50": round(statistics.median(samples), 3), "p99": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 3)}

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
-from bot.nlu.features import Featurizer
+from bot.nlu.features import Featurizer, transform_one
 
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = frozenset({"out_of_scope", "oos"})
@@ -99,17 +99,25 @@ class IntentClassifier:
         return best
 
     def rank(self, texts: Sequence[str]) -> list[Ranking]:
-        """The ranking of each text."""
+        """The ranking of each text (batch path)."""
         probabilities = _softmax(self.svm.decision_function(self.featurizer.transform(texts)) / self.temperature)
         if probabilities.ndim == 1:  # binary case from sklearn: one score per text
             probabilities = np.stack([1 - probabilities, probabilities], axis=1)
-        out = []
-        for row in probabilities:
-            order = np.argsort(-row)[: self.ranking_size]
-            intents = tuple((self.classes[i], float(row[i])) for i in order)
-            fallback = intents[0][1] < self.threshold or intents[0][0] in OUT_OF_SCOPE
-            out.append(Ranking(intents, fallback))
-        return out
+        return [self._ranking(row) for row in probabilities]
+
+    def rank_one(self, text: str) -> Ranking:
+        """The ranking of one text (fast path: only the columns of its n-grams are touched)."""
+        indices, values = transform_one(self.featurizer, text)
+        scores = self.svm.coef_[:, indices] @ values + self.svm.intercept_
+        if scores.shape[0] == 1:  # binary
+            p = float(_softmax(scores / self.temperature)[0])
+            return self._ranking(np.array([1 - p, p]))
+        return self._ranking(_softmax(scores[np.newaxis, :] / self.temperature)[0])
+
+    def _ranking(self, row: np.ndarray) -> Ranking:
+        order = np.argsort(-row)[: self.ranking_size]
+        intents = tuple((self.classes[i], float(row[i])) for i in order)
+        return Ranking(intents, intents[0][1] < self.threshold or intents[0][0] in OUT_OF_SCOPE)
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:

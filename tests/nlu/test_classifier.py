@@ -69,3 +69,27 @@ def test_writing_variations_never_change_the_intent(classifier: IntentClassifier
         varied = varied.upper() if data.draw(st.booleans()) else varied.title()
     varied += data.draw(st.sampled_from(["", "!!!", "؟", " \u200f"]))
     assert classifier.rank([varied])[0].intents[0][0] == classifier.rank([text])[0].intents[0][0]
+
+
+@pytest.mark.parametrize("text", ["hello", "عايز الغي طلبي", "我的订单在哪", "zzz", "", "tell me a joke!!"])
+def test_fast_path_agrees_with_the_batch_path(classifier: IntentClassifier, text: str) -> None:
+    fast, batch = classifier.rank_one(text), classifier.rank([text])[0]
+    assert [n for n, _ in fast.intents] == [n for n, _ in batch.intents]
+    assert [c for _, c in fast.intents] == pytest.approx([c for _, c in batch.intents])
+    assert fast.fallback == batch.fallback
+
+
+def test_fast_features_equal_scikit_learns() -> None:
+    import numpy as np
+
+    from bot.nlu.features import Featurizer, transform_one
+
+    featurizer = Featurizer()
+    featurizer.fit_transform(TEXTS)
+    texts = [*TEXTS, "a", "ok!!", "  spaced   out ", "heyyyy 👍🏽", "xyz unknown words"]
+    matrix = featurizer.transform(texts).toarray()
+    for row, text in zip(matrix, texts, strict=True):
+        indices, values = transform_one(featurizer, text)
+        fast = np.zeros_like(row)
+        fast[indices] = values
+        assert fast == pytest.approx(row), text
