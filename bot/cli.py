@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -73,6 +74,54 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return asyncio.run(run_shell(settings, conversation_id=args.conversation_id, rtl=args.rtl, persist=args.persist))
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train the NLU model from nlu_data/ (skipped when data and settings are unchanged)."""
+    from bot.nlu.pipeline import model_summary
+    from bot.nlu.trained import current_fingerprint, nlu_files, train_from_settings, up_to_date_model
+
+    settings = _settings(args)
+    files = nlu_files(settings)
+    if not files:
+        print(f"no NLU data under {settings.paths.nlu_data}: nothing to train (the bot understands /intent payloads only)")
+        return 0
+    if not args.force and up_to_date_model(settings) is not None:
+        print(f"model is up to date (fingerprint {current_fingerprint(settings)}); use --force to train anyway")
+        return 0
+    steps = ["reading data", "intents", "entities", "done"]
+    bar = _Progress(steps, enabled=not args.quiet)
+    bar.step("reading data")
+    start = time.perf_counter()
+    model = train_from_settings(settings, progress=bar.step)
+    path = model.save(settings.paths.models)
+    bar.close()
+    for warning in model.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    summary = model_summary(model)
+    print(f"trained in {time.perf_counter() - start:.1f}s from {len(files)} file(s): {summary['intents']} intents, "
+          f"fallback threshold {summary['threshold']}, extractors {', '.join(summary['extractors'])}")
+    print(f"model: {path} (fingerprint {summary['fingerprint']})")
+    return 0
+
+
+class _Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, steps: list[str], *, enabled: bool) -> None:
+        self.steps = steps
+        self.enabled = enabled and sys.stderr.isatty()
+        self.done = 0
+
+    def step(self, name: str) -> None:
+        self.done = min(len(self.steps), self.steps.index(name) + 1 if name in self.steps else self.done + 1)
+        if self.enabled:
+            filled = int(30 * self.done / len(self.steps))
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {name:<14}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``bot``."""
     parser = argparse.ArgumentParser(prog="bot", description="A conversational framework for businesses on WhatsApp.")
@@ -95,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shell.add_argument("--persist", action="store_true", help="use the configured store instead of a throw-away one")
     shell.set_defaults(handler=cmd_shell)
+
+    train = sub.add_parser("train", help="train the NLU model from nlu_data/ (skips unchanged data)", description=cmd_train.__doc__)
+    train.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml)")
+    train.add_argument("--force", action="store_true", help="train even if data and settings are unchanged")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(handler=cmd_train)
     return parser
 
 

@@ -37,7 +37,7 @@ from bot.config_yaml import LineMap, read_mapping
 from bot.errors import ConfigError
 
 __all__ = [
-    "Backend", "DispatcherSettings", "Language", "LanguageSettings", "LoggingSettings", "PathSettings",
+    "Backend", "DispatcherSettings", "Language", "LanguageSettings", "LoggingSettings", "NluSettings", "PathSettings",
     "RedisSettings", "ServerSettings", "Settings", "SqliteSettings", "StoreSettings", "load_settings",
 ]  # fmt: skip
 
@@ -146,6 +146,15 @@ class PathSettings(_Section):
     responses: ConfigPath = Path("flows/responses.yml")
     flows: ConfigPath = Path("flows")
     nlu_data: ConfigPath = Path("nlu_data")
+    models: ConfigPath = Path(".bot/models")
+
+
+class NluSettings(_Section):
+    """Understanding: when a message counts as out of scope (``nlu_fallback``)."""
+
+    fallback_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    max_in_scope_loss: Annotated[float, Field(ge=0, le=1)] = 0.01
+    default_threshold: Annotated[float, Field(ge=0, le=1)] = 0.3
 
 
 class LoggingSettings(_Section):
@@ -164,6 +173,7 @@ class Settings(_Section):
     store: StoreSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     dispatcher: DispatcherSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     channels: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"rest": dict[str, Any]()})
+    nlu: NluSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     paths: PathSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     logging: LoggingSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     _root: Path = PrivateAttr(default_factory=Path.cwd)

@@ -19,6 +19,7 @@ from bot.dispatcher import Dispatcher
 from bot.errors import ReplyTimeout
 from bot.nlu.base import Understanding
 from bot.nlu.commands import CommandUnderstanding
+from bot.nlu.trained import understanding_for
 from bot.processor import Processor
 from bot.replies import ReplyRouter
 from bot.responses.catalog import load_responses
@@ -45,7 +46,7 @@ class Engine:
         self.store = store or create_store(settings)
         languages = list(settings.languages.supported)
         default = settings.languages.default
-        self.understanding = understanding or CommandUnderstanding(languages)
+        self.understanding: Understanding = understanding or understanding_for(settings) or CommandUnderstanding(languages)
         if dialogue is None:
             if not settings.paths.responses.exists():
                 log.warning("no responses file at %s: the bot can only give its built-in fallback reply", settings.paths.responses)

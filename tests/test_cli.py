@@ -69,7 +69,7 @@ def test_help_lists_each_subcommand_with_a_line() -> None:
     assert "serve the bot over HTTP" in result.stdout
     assert "chat with the bot in this terminal" in result.stdout
     commands = [line.split()[0] for line in result.stdout.split("positional arguments:")[1].split("options:")[0].splitlines()[2:] if line.strip()]
-    assert commands == ["run", "shell"], "a subcommand appears only when it works"
+    assert commands == ["run", "shell", "train"], "a subcommand appears only when it works"
 
 
 def test_several_workers_need_redis() -> None:
@@ -155,3 +155,27 @@ def test_workers_share_one_port_on_redis(redis_url: str) -> None:
             assert reply.status_code == 200 and reply.json()[0]["recipient_id"] == "carol"
         tracker = client.get(f"{url}/conversations/carol/tracker").json()
     assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [f'/greet{{"n": {n}}}' for n in range(8)]
+
+
+def test_train_skips_unchanged_data(tmp_path: Path) -> None:
+    from tests.nlu.test_pipeline import write_bot
+
+    config = write_bot(tmp_path)
+    first = run_bot("train", "--config", str(config), env=env_with())
+    assert first.returncode == 0, first.stderr
+    assert "trained in" in first.stdout and "3 intents" in first.stdout
+    assert (tmp_path / ".bot" / "models" / "nlu.pkl").exists()
+    second = run_bot("train", "--config", str(config), env=env_with())
+    assert "model is up to date" in second.stdout
+    forced = run_bot("train", "--config", str(config), "--force", env=env_with())
+    assert "trained in" in forced.stdout
+
+
+def test_train_reports_broken_data_with_lines(tmp_path: Path) -> None:
+    from tests.nlu.test_pipeline import write_bot
+
+    config = write_bot(tmp_path)
+    (tmp_path / "nlu_data" / "en" / "bad.yml").write_text("nlu:\n- intnet: x\n  examples: |\n    - hi\n", encoding="utf-8")
+    result = run_bot("train", "--config", str(config), env=env_with())
+    assert result.returncode == 1
+    assert "nlu_data/en/bad.yml:2" in result.stderr and "did you mean 'intent'" in result.stderr

@@ -15,3 +15,7 @@ class Understanding(Protocol):
     async def parse(self, message: InboundMessage, conversation: Conversation) -> Parse:
         """What the message means, given the conversation so far."""
         ...
+
+    def parse_text(self, text: str) -> Parse:
+        """What a bare text means (for ``POST /model/parse``)."""
+        ...

@@ -75,7 +75,10 @@ class CommandUnderstanding:
 
     async def parse(self, message: InboundMessage, conversation: Conversation) -> Parse:
         """Parse a command, else return no intent with the script's language."""
-        text = message.text or ""
+        return self.parse_text(message.text or "")
+
+    def parse_text(self, text: str) -> Parse:
+        """The parse of a text."""
         command = parse_command(text)
         if command is not None:
             return command

@@ -15,6 +15,7 @@ from bot.engine import Engine
 from bot.server.errors import install_error_handlers
 from bot.server.health import health_router
 from bot.server.limits import BodyLimit
+from bot.server.parse import parse_router
 from bot.server.tracker import tracker_router
 
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router(engine.store))
     app.include_router(tracker_router(engine.store))
+    app.include_router(parse_router(engine.understanding))
     for channel in engine.channels.values():
         app.include_router(channel.router(engine))
     return app
