@@ -39,40 +39,65 @@ def read(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def evaluate(classifier: Any, rows: list[dict[str, Any]], oos_rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Accuracy, macro-F1 and out-of-scope recall of a trained classifier."""
+def to_data(rows: list[dict[str, Any]]) -> Any:
+    """JSONL rows as training data (entities keep their spans)."""
+    from bot.nlu.data import EntityAnnotation, Example, TrainingData
+
+    examples = []
+    for row in rows:
+        text = row["text"]
+        entities = tuple(
+            EntityAnnotation(start=e["start"], end=e["end"], entity=e["entity"], value=e.get("value", text[e["start"]:e["end"]]),
+                             text=text[e["start"]:e["end"]])
+            for e in row.get("entities") or []
+        )
+        examples.append(Example(text=text, intent=row["intent"], entities=entities))
+    return TrainingData(tuple(examples))
+
+
+def evaluate(model: Any, rows: list[dict[str, Any]], oos_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy, macro-F1, out-of-scope recall, entity micro-F1 and parse times of the full pipeline."""
     from sklearn.metrics import f1_score
 
     from bot.nlu.classifier import FALLBACK
 
     result: dict[str, Any] = {"test_size": len(rows)}
+    times: list[float] = []
+
+    def parse(text: str) -> Any:
+        start = time.perf_counter()
+        parsed = model.parse(text)
+        times.append((time.perf_counter() - start) * 1000)
+        return parsed
+
     if rows:
-        predicted = [r.top[0] for r in classifier.rank([row["text"] for row in rows])]
+        parses = [parse(row["text"]) for row in rows]
+        predicted = [p.intent.name if p.intent else FALLBACK for p in parses]
         gold = [row["intent"] for row in rows]
         result["accuracy"] = round(100 * sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(rows), 2)
         result["macro_f1"] = round(100 * f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0), 2)
         result["fallback_rate_in_scope"] = round(100 * sum(p == FALLBACK for p in predicted) / len(rows), 2)
+        types = {e["entity"] for row in rows for e in row.get("entities") or []}
+        if types:  # exact span and type; only the types the dataset annotates
+            gold_spans = {(i, e["entity"], e["start"], e["end"]) for i, row in enumerate(rows) for e in row.get("entities") or []}
+            found = {(i, e.entity, e.start, e.end) for i, p in enumerate(parses) for e in p.entities if e.entity in types}
+            hits = len(gold_spans & found)
+            precision = hits / len(found) if found else 0.0
+            recall = hits / len(gold_spans) if gold_spans else 0.0
+            result["entity_f1"] = round(200 * precision * recall / (precision + recall), 2) if hits else 0.0
     if oos_rows:
-        predicted = [r.top[0] for r in classifier.rank([row["text"] for row in oos_rows])]
+        predicted = [p.intent.name if p.intent else FALLBACK for p in (parse(row["text"]) for row in oos_rows)]
         result["oos_recall"] = round(100 * sum(p == FALLBACK for p in predicted) / len(oos_rows), 2)
         result["oos_test_size"] = len(oos_rows)
+    times.sort()
+    if times:
+        result["parse_ms"] = {"p50": round(statistics.median(times), 3), "p99": round(times[min(len(times) - 1, int(len(times) * 0.99))], 3)}
     return result
-
-
-def parse_times(classifier: Any, rows: list[dict[str, Any]], limit: int = 2000) -> dict[str, float]:
-    """Milliseconds to parse one message at a time (p50, p99)."""
-    samples = []
-    for row in rows[:limit]:
-        start = time.perf_counter()
-        classifier.rank_one(row["text"])
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return {"p50": round(statistics.median(samples), 3), "p99": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 3)}
 
 
 def run_one(folder: Path, test_files: list[Path]) -> list[dict[str, Any]]:
     """Train and evaluate one dataset in this process."""
-    from bot.nlu.classifier import IntentClassifier
+    from bot.nlu.pipeline import train_nlu
 
     train = read(folder / "train.jsonl") + read(folder / "oos_train.jsonl")
     valid = read(folder / "valid.jsonl") + read(folder / "oos_valid.jsonl")
@@ -80,12 +105,9 @@ def run_one(folder: Path, test_files: list[Path]) -> list[dict[str, Any]]:
     if not train or not (test or test_files):
         sys.exit(f"{folder}: needs train.jsonl and test.jsonl (or --test-file)")
     start = time.perf_counter()
-    classifier = IntentClassifier().fit(
-        [r["text"] for r in train], [r["intent"] for r in train],
-        held_out=([r["text"] for r in valid], [r["intent"] for r in valid]) if valid else None,
-    )
+    model = train_nlu(to_data(train), languages=["en", "ar", "zh"], held_out=to_data(valid) if valid else None)
     train_s = time.perf_counter() - start
-    model_mb = len(pickle.dumps(classifier, protocol=pickle.HIGHEST_PROTOCOL)) / 2**20
+    model_mb = len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)) / 2**20
     common = {
         "bench": "nlu",
         "date": now(),
@@ -96,16 +118,13 @@ def run_one(folder: Path, test_files: list[Path]) -> list[dict[str, Any]]:
         "train_s": round(train_s, 2),
         "model_mb": round(model_mb, 2),
         "calibration": "valid" if valid else "cross-validation on train",
-        "threshold": round(classifier.threshold, 4),
-        "entity_f1": None,  # entity extraction is not benchmarked yet
-        "has_entities": any(r.get("entities") for r in train),
+        "threshold": round(model.classifier.threshold, 4) if model.classifier else None,
     }
     lines = []
     if test:
-        lines.append({**common, "test": "test", **evaluate(classifier, test, oos_test), "parse_ms": parse_times(classifier, test)})
+        lines.append({**common, "test": "test", **evaluate(model, test, oos_test)})
     for path in test_files:
-        rows = read(path)
-        lines.append({**common, "test": path.name, **evaluate(classifier, rows, []), "parse_ms": parse_times(classifier, rows)})
+        lines.append({**common, "test": path.name, **evaluate(model, read(path), [])})
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return [{**line, "peak_rss_mb": round(peak, 1)} for line in lines]
 
@@ -135,9 +154,10 @@ def write_report(lines: list[dict[str, Any]], out: Path) -> None:
     with out.open("a", encoding="utf-8") as handle:
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-    header = "| dataset | test | accuracy | macro-F1 | OOS recall | train s | parse ms p50/p99 | model MB | peak RSS MB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    header = ("| dataset | test | accuracy | macro-F1 | OOS recall | entity F1 | train s | parse ms p50/p99 | model MB | peak RSS MB |\n"
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     rows = "".join(
-        f"| {l['dataset']} | {l['test']} | {l.get('accuracy', '')} | {l.get('macro_f1', '')} | {l.get('oos_recall', '')} | "
+        f"| {l['dataset']} | {l['test']} | {l.get('accuracy', '')} | {l.get('macro_f1', '')} | {l.get('oos_recall', '')} | {l.get('entity_f1', '')} | "
         f"{l['train_s']} | {l['parse_ms']['p50']}/{l['parse_ms']['p99']} | {l['model_mb']} | {l['peak_rss_mb']} |\n"
         for l in lines
     )

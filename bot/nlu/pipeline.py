@@ -121,9 +121,14 @@ def train_nlu(
     fallback_threshold: float | None = None,
     max_in_scope_loss: float = 0.01,
     default_threshold: float = 0.3,
+    held_out: TrainingData | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> NluModel:
-    """Train the understanding of a bot from its NLU data."""
+    """Train the understanding of a bot from its NLU data.
+
+    ``held_out`` examples only calibrate confidences and the fallback threshold (without them,
+    cross-validation on the training examples does).
+    """
     step = progress or (lambda _: None)
     texts = [e.text for e in data.examples]
     intents = [e.intent for e in data.examples]
@@ -132,7 +137,8 @@ def train_nlu(
         step("intents")
         classifier = IntentClassifier(max_in_scope_loss=max_in_scope_loss, default_threshold=default_threshold)
         classifier.featurizer.prepare = prepare
-        classifier.fit(texts, intents)
+        calibration = ([e.text for e in held_out.examples], [e.intent for e in held_out.examples]) if held_out else None
+        classifier.fit(texts, intents, held_out=calibration)
         if fallback_threshold is not None:
             classifier.threshold = fallback_threshold
     step("entities")
