@@ -103,6 +103,30 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_test_nlu(args: argparse.Namespace) -> int:
+    """Measure the NLU: per-intent precision/recall/F1, confusion matrix, errors, entity scores."""
+    from bot.nlu.data import load_nlu_dir, load_nlu_file
+    from bot.nlu.evaluate import cross_validate, evaluate, format_summary, write_report
+    from bot.nlu.trained import train_from_settings
+
+    settings = _settings(args)
+    languages = list(settings.languages.supported)
+    data = load_nlu_dir(settings.paths.nlu_data, languages)
+    if not data.examples:
+        print(f"no NLU data under {settings.paths.nlu_data}: nothing to test")
+        return 1
+    if args.test_data:
+        path = Path(args.test_data)
+        test = load_nlu_dir(path, languages) if path.is_dir() else load_nlu_file(path)
+        report = evaluate(train_from_settings(settings), test.examples, notes=[f"model trained on {settings.paths.nlu_data}, tested on {path}"])
+    else:
+        report = cross_validate(data, folds=args.cross_validation, languages=languages)
+    paths = write_report(report, Path(args.out))
+    print(format_summary(report))
+    print("written: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
 class _Progress:
     """A one-line progress bar on stderr."""
 
@@ -150,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--force", action="store_true", help="train even if data and settings are unchanged")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=cmd_train)
+
+    test = sub.add_parser("test", help="test the bot: `bot test nlu` measures understanding", description="Test the bot.")
+    test_sub = test.add_subparsers(dest="what", metavar="WHAT", required=True)
+    nlu = test_sub.add_parser("nlu", help="per-intent scores, confusion matrix, errors, entity scores", description=cmd_test_nlu.__doc__)
+    nlu.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml)")
+    nlu.add_argument("--cross-validation", type=int, default=5, metavar="N", help="folds when no --test-data is given (default 5)")
+    nlu.add_argument("--test-data", help="an NLU YAML file or folder to test a model trained on all of nlu_data/ against")
+    nlu.add_argument("--out", default=".bot/results/nlu", help="folder for the report files (default .bot/results/nlu)")
+    nlu.set_defaults(handler=cmd_test_nlu)
     return parser
 
 

@@ -69,7 +69,7 @@ def test_help_lists_each_subcommand_with_a_line() -> None:
     assert "serve the bot over HTTP" in result.stdout
     assert "chat with the bot in this terminal" in result.stdout
     commands = [line.split()[0] for line in result.stdout.split("positional arguments:")[1].split("options:")[0].splitlines()[2:] if line.strip()]
-    assert commands == ["run", "shell", "train"], "a subcommand appears only when it works"
+    assert commands == ["run", "shell", "train", "test"], "a subcommand appears only when it works"
 
 
 def test_several_workers_need_redis() -> None:
@@ -179,3 +179,15 @@ def test_train_reports_broken_data_with_lines(tmp_path: Path) -> None:
     result = run_bot("train", "--config", str(config), env=env_with())
     assert result.returncode == 1
     assert "nlu_data/en/bad.yml:2" in result.stderr and "did you mean 'intent'" in result.stderr
+
+
+def test_test_nlu_cross_validates_and_writes_reports(tmp_path: Path) -> None:
+    from tests.nlu.test_pipeline import write_bot
+
+    config = write_bot(tmp_path)
+    out = tmp_path / "report"
+    result = run_bot("test", "nlu", "--config", str(config), "--cross-validation", "3", "--out", str(out), env=env_with())
+    assert result.returncode == 0, result.stderr
+    assert "accuracy" in result.stdout.lower()
+    for name in ("intent_report.json", "errors.json", "confusion_matrix.png", "confusion_matrix.html", "report.md"):
+        assert (out / name).exists(), name
