@@ -11,30 +11,16 @@ out-of-scope intent (``out_of_scope`` or ``oos``) train like any intent and also
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
-from bot.nlu.features import Featurizer, transform_one
+from bot.nlu.features import Featurizer, compile_vocabulary
+from bot.nlu.runtime import FALLBACK, OUT_OF_SCOPE, CompiledIntents, Ranking
+from bot.nlu.runtime import softmax as _softmax
 
-FALLBACK = "nlu_fallback"
-OUT_OF_SCOPE = frozenset({"out_of_scope", "oos"})
-
-
-@dataclass(frozen=True, slots=True)
-class Ranking:
-    """Intents with confidences, best first."""
-
-    intents: tuple[tuple[str, float], ...]
-    fallback: bool
-
-    @property
-    def top(self) -> tuple[str, float]:
-        """The chosen intent (``nlu_fallback`` when out of scope) and its confidence."""
-        name, confidence = self.intents[0]
-        return (FALLBACK, confidence) if self.fallback else (name, confidence)
+__all__ = ["FALLBACK", "OUT_OF_SCOPE", "IntentClassifier", "Ranking"]
 
 
 class IntentClassifier:
@@ -52,10 +38,12 @@ class IntentClassifier:
         self.temperature = 1.0
         self.threshold = 0.0
         self.classes: tuple[str, ...] = ()
+        self._compiled: CompiledIntents | None = None
 
     def fit(self, texts: Sequence[str], intents: Sequence[str], *, held_out: tuple[Sequence[str], Sequence[str]] | None = None) -> IntentClassifier:
         """Train on ``texts``; calibrate on ``held_out`` (or on cross-validated training predictions)."""
         labels = np.asarray(intents)
+        self._compiled = None
         if len(set(intents)) < 2:
             msg = f"need examples of at least two intents to train, got {sorted(set(intents))}"
             raise ValueError(msg)
@@ -103,29 +91,30 @@ class IntentClassifier:
         probabilities = _softmax(self.svm.decision_function(self.featurizer.transform(texts)) / self.temperature)
         if probabilities.ndim == 1:  # binary case from sklearn: one score per text
             probabilities = np.stack([1 - probabilities, probabilities], axis=1)
-        return [self._ranking(row) for row in probabilities]
+        compiled = self.compile()
+        return [compiled.ranking(row) for row in probabilities]
 
     def rank_one(self, text: str) -> Ranking:
-        """The ranking of one text (fast path: only the columns of its n-grams are touched)."""
-        indices, values = transform_one(self.featurizer, text)
-        scores = self.svm.coef_[:, indices] @ values + self.svm.intercept_
-        if scores.shape[0] == 1:  # binary
-            p = float(_softmax(scores / self.temperature)[0])
-            return self._ranking(np.array([1 - p, p]))
-        return self._ranking(_softmax(scores[np.newaxis, :] / self.temperature)[0])
+        """The ranking of one text, as a compiled classifier computes it."""
+        return self.compile().rank_one(text)
 
-    def _ranking(self, row: np.ndarray) -> Ranking:
-        order = np.argsort(-row)[: self.ranking_size]
-        intents = tuple((self.classes[i], float(row[i])) for i in order)
-        return Ranking(intents, intents[0][1] < self.threshold or intents[0][0] in OUT_OF_SCOPE)
-
-
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    if scores.ndim == 1:
-        return 1 / (1 + np.exp(-scores))
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
+    def compile(self) -> CompiledIntents:
+        """What parsing needs, without scikit-learn (built once per fit and threshold)."""
+        cached = self._compiled
+        if cached is not None and cached.threshold == self.threshold:
+            return cached
+        self._compiled = CompiledIntents(
+            prepare=self.featurizer.prepare,
+            words=compile_vocabulary(self.featurizer.words),
+            chars=compile_vocabulary(self.featurizer.chars),
+            coef=np.asarray(self.svm.coef_, dtype=np.float64),
+            intercept=np.asarray(self.svm.intercept_, dtype=np.float64),
+            classes=self.classes,
+            temperature=self.temperature,
+            threshold=self.threshold,
+            ranking_size=self.ranking_size,
+        )
+        return self._compiled
 
 
 def _fit_temperature(scores: np.ndarray, gold: np.ndarray, classes: tuple[str, ...]) -> float:

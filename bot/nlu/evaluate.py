@@ -28,7 +28,7 @@ from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
 from bot.core.events import Parse
-from bot.nlu.classifier import FALLBACK
+from bot.nlu.runtime import FALLBACK
 from bot.nlu.data import Example, TrainingData
 from bot.nlu.pipeline import train_nlu
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -11,6 +9,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.nlu.normalize import fold
+from bot.nlu.runtime import Vocabulary
 
 
 class Featurizer:
@@ -34,53 +33,7 @@ class Featurizer:
         return hstack([self.words.transform(prepared), self.chars.transform(prepared)]).tocsr()
 
 
-def _tfidf_row(vectorizer: TfidfVectorizer, terms: list[str]) -> dict[int, float]:
-    """The l2-normalized sublinear TF-IDF of ``terms`` in a fitted vectorizer's vocabulary."""
-    vocabulary = vectorizer.vocabulary_
-    counts: dict[int, int] = {}
-    for term in terms:
-        index = vocabulary.get(term)
-        if index is not None:
-            counts[index] = counts.get(index, 0) + 1
-    if not counts:
-        return {}
-    idf = vectorizer.idf_
-    weights = {i: (1.0 + math.log(c)) * idf[i] for i, c in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    return {i: w / norm for i, w in weights.items()}
 
-
-_WORD = re.compile(r"(?u)\b\w+\b")
-
-
-def word_terms(text: str) -> list[str]:
-    """Word 1-2-grams exactly as the word vectorizer builds them."""
-    tokens = _WORD.findall(text.lower())
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-
-
-def char_wb_terms(text: str, low: int = 2, high: int = 5) -> list[str]:
-    """char_wb n-grams exactly as scikit-learn builds them (padded words, short words once)."""
-    terms: list[str] = []
-    for word in text.lower().split():
-        padded = f" {word} "
-        length = len(padded)
-        for n in range(low, high + 1):
-            if length < n:
-                terms.append(padded)
-                break
-            terms.extend(padded[i : i + n] for i in range(length - n + 1))
-            if length == n:
-                break
-    return terms
-
-
-def transform_one(featurizer: Featurizer, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Sparse features of one text as (indices, values): the fast path for parsing."""
-    prepared = featurizer.prepare(text)
-    words = _tfidf_row(featurizer.words, word_terms(prepared))
-    chars = _tfidf_row(featurizer.chars, char_wb_terms(prepared))
-    offset = len(featurizer.words.vocabulary_)
-    indices = np.fromiter([*words, *(offset + i for i in chars)], dtype=np.int64, count=len(words) + len(chars))
-    values = np.fromiter([*words.values(), *chars.values()], dtype=np.float64, count=len(words) + len(chars))
-    return indices, values
+def compile_vocabulary(vectorizer: TfidfVectorizer) -> Vocabulary:
+    """A fitted vectorizer's vocabulary and idf, without scikit-learn."""
+    return Vocabulary(dict(vectorizer.vocabulary_), np.asarray(vectorizer.idf_, dtype=np.float64))

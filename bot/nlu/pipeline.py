@@ -22,15 +22,16 @@ from bot import __version__
 from bot.core.events import Entity, IntentScore, Parse
 from bot.errors import DataError
 from bot.nlu.arabizi import to_arabic
-from bot.nlu.classifier import FALLBACK, IntentClassifier
 from bot.nlu.commands import parse_command
 from bot.nlu.data import TrainingData
 from bot.nlu.extractors import Extractor, get_extractor, resolve_overlaps
 from bot.nlu.language import detect_language
 from bot.nlu.normalize import fold
+from bot.nlu.runtime import FALLBACK, CompiledIntents
 
 BUILTIN_EXTRACTORS = ("time", "amount", "phone_number", "email", "order_id", "number")
 MODEL_FILE = "nlu.pkl"
+MODEL_FORMAT = 2  # bump when the saved shape changes: older models are retrained, never half-read
 
 
 def prepare(text: str) -> str:
@@ -46,13 +47,14 @@ class NluModel:
     """A trained understanding; ``parse`` is all a bot needs."""
 
     languages: tuple[str, ...]
-    classifier: IntentClassifier | None
+    classifier: CompiledIntents | None
     extractors: list[Extractor]
     synonyms: dict[str, str]
     fingerprint: str
     intents: tuple[str, ...]
     version: str = __version__
     warnings: tuple[str, ...] = field(default=())
+    format: int = MODEL_FORMAT
 
     def parse(self, text: str, *, now: datetime | None = None) -> Parse:
         """Language, intents and entities of ``text``."""
@@ -100,14 +102,14 @@ def load_model(folder: Path) -> NluModel | None:
         model = pickle.loads(path.read_bytes())  # noqa: S301 - our own artefact, written by `bot train`
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
         raise DataError(f"{path}: not a model this bot can read ({exc}); run `bot train` again") from exc
-    if not isinstance(model, NluModel) or model.version != __version__:
+    if not isinstance(model, NluModel) or model.version != __version__ or getattr(model, "format", 0) != MODEL_FORMAT:
         return None
     return model
 
 
 def fingerprint(files: Iterable[Path], settings_part: str) -> str:
     """A hash of the training files and the settings that shape the model."""
-    digest = hashlib.sha256(f"{__version__}\n{settings_part}\n".encode())
+    digest = hashlib.sha256(f"{__version__}\n{MODEL_FORMAT}\n{settings_part}\n".encode())
     for path in sorted(files):
         digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -134,13 +136,16 @@ def train_nlu(
     intents = [e.intent for e in data.examples]
     classifier = None
     if len(set(intents)) >= 2:
+        from bot.nlu.classifier import IntentClassifier  # scikit-learn: only needed to train
+
         step("intents")
-        classifier = IntentClassifier(max_in_scope_loss=max_in_scope_loss, default_threshold=default_threshold)
-        classifier.featurizer.prepare = prepare
+        trainer = IntentClassifier(max_in_scope_loss=max_in_scope_loss, default_threshold=default_threshold)
+        trainer.featurizer.prepare = prepare
         calibration = ([e.text for e in held_out.examples], [e.intent for e in held_out.examples]) if held_out else None
-        classifier.fit(texts, intents, held_out=calibration)
+        trainer.fit(texts, intents, held_out=calibration)
         if fallback_threshold is not None:
-            classifier.threshold = fallback_threshold
+            trainer.threshold = fallback_threshold
+        classifier = trainer.compile()
     step("entities")
     extractors: list[Extractor] = [get_extractor(name) for name in BUILTIN_EXTRACTORS]
     entries: defaultdict[str, list[str]] = defaultdict(list)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.events import Parse
 from bot.core.messages import InboundMessage
+from bot.errors import DataError
 from bot.nlu.data import load_nlu_dir
 from bot.nlu.pipeline import NluModel, fingerprint, load_model, train_nlu
 
@@ -61,6 +64,11 @@ def train_from_settings(settings: Settings, *, progress: object = None) -> NluMo
     )
 
 
+def _train_and_save(settings: Settings) -> None:
+    """Train and save (runs in a child process)."""
+    train_from_settings(settings).save(settings.paths.models)
+
+
 def up_to_date_model(settings: Settings) -> NluModel | None:
     """The saved model if it was trained from the current data and settings."""
     model = load_model(settings.paths.models)
@@ -79,8 +87,14 @@ def understanding_for(settings: Settings) -> TrainedUnderstanding | None:
     model = up_to_date_model(settings)
     if model is None:
         start = time.perf_counter()
-        model = train_from_settings(settings)
-        model.save(settings.paths.models)
+        # Train in a fresh process: scikit-learn is needed to train, never to serve, and should
+        # not stay in the server's memory. Errors (a broken data file) come back as raised.
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pool.submit(_train_and_save, settings).result()
+        model = up_to_date_model(settings)
+        if model is None:
+            msg = f"training wrote no usable model to {settings.paths.models}"
+            raise DataError(msg)
         log.info("NLU data changed: trained a new model in %.1fs (run `bot train` ahead of time to skip this)",
                  time.perf_counter() - start)
     for warning in model.warnings:

@@ -82,14 +82,12 @@ def test_fast_path_agrees_with_the_batch_path(classifier: IntentClassifier, text
 def test_fast_features_equal_scikit_learns() -> None:
     import numpy as np
 
-    from bot.nlu.features import Featurizer, transform_one
-
-    featurizer = Featurizer()
-    featurizer.fit_transform(TEXTS)
+    classifier = IntentClassifier().fit(TEXTS, INTENTS)
+    compiled = classifier.compile()
     texts = [*TEXTS, "a", "ok!!", "  spaced   out ", "heyyyy 👍🏽", "xyz unknown words"]
-    matrix = featurizer.transform(texts).toarray()
+    matrix = classifier.featurizer.transform(texts).toarray()
     for row, text in zip(matrix, texts, strict=True):
-        indices, values = transform_one(featurizer, text)
+        indices, values = compiled.features(text)
         fast = np.zeros_like(row)
         fast[indices] = values
         assert fast == pytest.approx(row), text
