@@ -1,8 +1,8 @@
 """The trained understanding of a bot: language, intent ranking and entities, in one artefact.
 
 Training reads the bot's NLU data (Rasa YAML), fits the intent classifier on folded text (with
-an Arabic transliteration added to Arabizi messages), and keeps the data's lookup tables,
-annotated entity values, synonyms and regexes for the extractors. Parsing a message runs, in
+an Arabic transliteration added to Arabizi messages), fits a CRF on the annotated entities, and
+keeps the data's lookup tables, synonyms and regexes for the extractors. Parsing a message runs, in
 order: command payloads (``/intent{...}``), language identification, the classifier, the
 built-in extractors and the data's own extractors, overlap resolution and synonyms.
 """
@@ -31,7 +31,8 @@ from bot.nlu.runtime import FALLBACK, CompiledIntents
 
 BUILTIN_EXTRACTORS = ("time", "amount", "phone_number", "email", "order_id", "number")
 MODEL_FILE = "nlu.pkl"
-MODEL_FORMAT = 2  # bump when the saved shape changes: older models are retrained, never half-read
+MODEL_FORMAT = 3
+MAX_SEEN_VALUES = 1000  # bump when the saved shape changes: older models are retrained, never half-read
 
 
 def prepare(text: str) -> str:
@@ -148,12 +149,17 @@ def train_nlu(
         classifier = trainer.compile()
     step("entities")
     extractors: list[Extractor] = [get_extractor(name) for name in BUILTIN_EXTRACTORS]
+    if any(e.entities for e in data.examples):
+        from bot.nlu.tagger import CRFEntityExtractor
+
+        extractors.insert(0, CRFEntityExtractor.train(data.examples))
     entries: defaultdict[str, list[str]] = defaultdict(list)
     for table in data.lookups:
         entries[table.name].extend(table.elements)
-    for example in data.examples:
-        for annotation in example.entities:
-            entries[annotation.entity].append(annotation.text)
+    seen = {(a.entity, a.text) for e in data.examples for a in e.entities}
+    if len(seen) <= MAX_SEEN_VALUES:  # a catalogue-sized set of annotated values is matched fuzzily too
+        for entity, text in seen:
+            entries[entity].append(text)
     synonyms = {k.casefold(): v for k, v in data.synonyms.items()}
     if entries:
         tables = {entity: sorted(set(values)) for entity, values in entries.items()}
