@@ -70,10 +70,15 @@ class NluModel:
             scores = tuple(IntentScore(name=n, confidence=round(c, 4)) for n, c in ranking.intents)
         else:
             intent, scores = (IntentScore(name=FALLBACK, confidence=0.0) if text.strip() else None), ()
-        found: list[Entity] = []
+        learned: list[Entity] = []
+        builtin: list[Entity] = []
         for extractor in self.extractors:
-            found.extend(extractor.extract(text, language=language, now=now))
-        entities = tuple(self._canonical(e) for e in resolve_overlaps(found))
+            target = builtin if getattr(extractor, "name", "") in BUILTIN_EXTRACTORS else learned
+            target.extend(extractor.extract(text, language=language, now=now))
+        kept = resolve_overlaps(learned)  # what the bot's own data defines wins over the built-ins
+        kept += [e for e in resolve_overlaps(builtin) if not any(_overlap(e, k) for k in kept)]
+        kept.sort(key=lambda e: (e.start if e.start is not None else -1))
+        entities = tuple(self._canonical(e) for e in kept)
         return Parse(intent=intent, entities=entities, intent_ranking=scores, language=language)
 
     def _canonical(self, entity: Entity) -> Entity:
@@ -148,8 +153,11 @@ def train_nlu(
             trainer.threshold = fallback_threshold
         classifier = trainer.compile()
     step("entities")
-    extractors: list[Extractor] = [get_extractor(name) for name in BUILTIN_EXTRACTORS]
-    if any(e.entities for e in data.examples):
+    annotated = {a.entity for e in data.examples for a in e.entities}
+    # A type the designer annotates is learned from the annotations, not from the built-in
+    # extractor of the same name (each built-in's entity type is its name).
+    extractors: list[Extractor] = [get_extractor(name) for name in BUILTIN_EXTRACTORS if name not in annotated]
+    if annotated:
         from bot.nlu.tagger import CRFEntityExtractor
 
         extractors.insert(0, CRFEntityExtractor.train(data.examples))
@@ -179,6 +187,12 @@ def train_nlu(
         intents=tuple(sorted(set(intents))),
         warnings=data.warnings,
     )
+
+
+def _overlap(a: Entity, b: Entity) -> bool:
+    if a.start is None or a.end is None or b.start is None or b.end is None:
+        return False
+    return a.start < b.end and b.start < a.end
 
 
 def _usable_synonyms(synonyms: dict[str, str], entries: dict[str, list[str]]) -> dict[str, str]:

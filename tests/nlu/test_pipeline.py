@@ -132,3 +132,10 @@ async def test_parse_route_answers_in_rasas_shape(tmp_path: Path) -> None:
         assert bad.status_code == 422 and "field 'text' is required" in bad.json()["message"]
         reply = await client.post("/webhooks/rest/webhook", json={"sender": "a", "message": "mar7aba"})
         assert reply.status_code == 200
+
+
+def test_annotated_types_are_not_shadowed_by_built_ins() -> None:
+    text = NLU + "- intent: book\n  examples: |\n    - book it for [tomorrow](time)\n    - reserve a table [tonight](time)\n"
+    model = train_nlu(parse_nlu(parse_yaml(text, "nlu.yml")), languages=["en"])
+    names = [getattr(e, "name", "") for e in model.extractors]
+    assert "time" not in names and "CRFEntityExtractor" in names and "number" in names
