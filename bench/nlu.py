@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from machine import machine_info, now  # noqa: E402
+from machine import machine_info, now
 
 
 def read(path: Path) -> list[dict[str, Any]]:

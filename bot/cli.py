@@ -77,7 +77,12 @@ def cmd_shell(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     """Train the NLU model from nlu_data/ (skipped when data and settings are unchanged)."""
     from bot.nlu.pipeline import model_summary
-    from bot.nlu.trained import current_fingerprint, nlu_files, train_from_settings, up_to_date_model
+    from bot.nlu.trained import (
+        current_fingerprint,
+        nlu_files,
+        train_from_settings,
+        up_to_date_model,
+    )
 
     settings = _settings(args)
     files = nlu_files(settings)

@@ -28,9 +28,9 @@ from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
 from bot.core.events import Parse
-from bot.nlu.runtime import FALLBACK
 from bot.nlu.data import Example, TrainingData
 from bot.nlu.pipeline import train_nlu
+from bot.nlu.runtime import FALLBACK
 
 __all__ = ["EntityScore", "IntentScore", "Misclassified", "NluReport", "Parser",
            "cross_validate", "evaluate", "format_summary", "write_report"]

@@ -105,7 +105,7 @@ def load_model(folder: Path) -> NluModel | None:
     if not path.exists():
         return None
     try:
-        model = pickle.loads(path.read_bytes())  # noqa: S301 - our own artefact, written by `bot train`
+        model = pickle.loads(path.read_bytes())
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
         raise DataError(f"{path}: not a model this bot can read ({exc}); run `bot train` again") from exc
     if not isinstance(model, NluModel) or model.version != __version__ or getattr(model, "format", 0) != MODEL_FORMAT:
@@ -142,7 +142,9 @@ def train_nlu(
     intents = [e.intent for e in data.examples]
     classifier = None
     if len(set(intents)) >= 2:
-        from bot.nlu.classifier import IntentClassifier  # scikit-learn: only needed to train
+        from bot.nlu.classifier import (
+            IntentClassifier,  # scikit-learn: only needed to train
+        )
 
         step("intents")
         trainer = IntentClassifier(max_in_scope_loss=max_in_scope_loss, default_threshold=default_threshold)

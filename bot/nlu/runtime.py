@@ -7,6 +7,7 @@ features are computed exactly as scikit-learn's ``TfidfVectorizer`` computes the
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -57,7 +58,7 @@ class Vocabulary:
 def word_terms(text: str) -> list[str]:
     """Word 1-2-grams exactly as the word vectorizer builds them."""
     tokens = _WORD.findall(text.lower())
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
 
 def char_wb_terms(text: str, low: int = 2, high: int = 5) -> list[str]:
