@@ -119,10 +119,10 @@ def test_list_items_and_types_are_named(tmp_path: Path) -> None:
 def test_unknown_keys_suggest_the_closest_known_key(tmp_path: Path) -> None:
     path = write(tmp_path, "server:\n  host: 0.0.0.0\n  prot: 8080\nstroe: {}\n")
     assert problems(path) == [
-        f"{path}:3: server.prot: unknown key; did you mean 'port'? "
-        "known keys: access_log, host, max_body_bytes, port, reply_timeout_seconds",
-        f"{path}:4: stroe: unknown key; did you mean 'store'? "
-        "known keys: channels, dispatcher, languages, logging, nlu, paths, server, store, version",
+        (f"{path}:3: server.prot: unknown key; did you mean 'port'? "
+        "known keys: access_log, host, max_body_bytes, port, reply_timeout_seconds"),
+        (f"{path}:4: stroe: unknown key; did you mean 'store'? "
+        "known keys: channels, dispatcher, languages, logging, nlu, paths, server, store, version"),
     ]
 
 
@@ -195,10 +195,10 @@ def test_bad_environment_values_name_the_variable(tmp_path: Path) -> None:
     assert problems(write(tmp_path, "server:\n  host: h\n"), environ) == [
         "environment BOT____X: not an override; write BOT__SECTION__KEY, e.g. BOT__SERVER__PORT",
         "environment BOT__SERVER__PORT: server.port: 'abc' is not a valid integer",
-        "environment BOT__SERVER__PROT: server.prot: unknown key; did you mean 'port'? "
-        "known keys: access_log, host, max_body_bytes, port, reply_timeout_seconds",
-        "environment BOT__STORE__BACKEND: store.backend: 'redis' needs a URL; "
-        "set REDIS_URL (or store.redis.url without a password)",
+        ("environment BOT__SERVER__PROT: server.prot: unknown key; did you mean 'port'? "
+        "known keys: access_log, host, max_body_bytes, port, reply_timeout_seconds"),
+        ("environment BOT__STORE__BACKEND: store.backend: 'redis' needs a URL; "
+        "set REDIS_URL (or store.redis.url without a password)"),
     ]
 
 

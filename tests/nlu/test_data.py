@@ -468,8 +468,8 @@ def test_financial_demo_loads() -> None:
     # The file has one real conflict: it loads unchanged, with a warning naming both lines (as in Rasa).
     data = load_nlu_file(path, source="nlu.yml")
     assert data.warnings == (
-        "nlu.yml:423: example 'what places have I spent money?' is under intent 'search_transactions' here"
-        " and under intent 'check_balance' at nlu.yml:136; keep it under one intent",
+        ("nlu.yml:423: example 'what places have I spent money?' is under intent 'search_transactions' here"
+        " and under intent 'check_balance' at nlu.yml:136; keep it under one intent"),
     )
     assert len(data.intents()) == 17 and {"check_balance", "pay_cc", "transfer_money"} <= set(data.intents())
     assert len(data.examples) == 578  # 591 "- " lines, 13 of them synonyms
