@@ -1,12 +1,15 @@
 """NLU benchmark: train on each dataset's train split, evaluate on its test split.
 
-    python bench/nlu.py DATASET_DIR... [--test-file FILE]...
+    python bench/nlu.py DATASET_DIR... [--test-file FILE]... [--vectors FILE]
 
 Each DATASET_DIR holds JSONL files ``train``, ``valid`` (optional) and ``test``, one
 ``{"text", "intent"[, "entities"]}`` per line; CLINC150-style ``oos_train``/``oos_valid``/``oos_test``
 files add out-of-scope examples. Training uses ``train`` (plus ``oos_train``); ``valid`` (plus
 ``oos_valid``) only calibrates confidences and the fallback threshold; ``test`` is only measured.
 A ``--test-file`` after a dataset is evaluated with that dataset's model, on its own line.
+A dataset without out-of-scope examples is a closed set: the fallback threshold is off, as
+nothing can calibrate it, and ``accuracy_at_default_threshold`` says what the bot's default
+``nlu.default_threshold`` would cost. ``--vectors FILE`` (from ``bot vectors``) adds word vectors.
 Each dataset runs in a fresh process so that its peak RSS is its own. One JSON line per result;
 results are appended to ``bench/results/nlu.jsonl`` with a Markdown table and a plot beside it.
 """
@@ -55,7 +58,7 @@ def to_data(rows: list[dict[str, Any]]) -> Any:
     return TrainingData(tuple(examples))
 
 
-def evaluate(model: Any, rows: list[dict[str, Any]], oos_rows: list[dict[str, Any]]) -> dict[str, Any]:
+def evaluate(model: Any, rows: list[dict[str, Any]], oos_rows: list[dict[str, Any]], default_threshold: float | None = None) -> dict[str, Any]:
     """Accuracy, macro-F1, out-of-scope recall, entity micro-F1 and parse times of the full pipeline."""
     from sklearn.metrics import f1_score
 
@@ -75,6 +78,10 @@ def evaluate(model: Any, rows: list[dict[str, Any]], oos_rows: list[dict[str, An
         predicted = [p.intent.name if p.intent else FALLBACK for p in parses]
         gold = [row["intent"] for row in rows]
         result["accuracy"] = round(100 * sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(rows), 2)
+        if default_threshold is not None:
+            kept = sum(p.intent is not None and p.intent.name == g and p.intent.confidence >= default_threshold
+                       for p, g in zip(parses, gold, strict=True))
+            result["accuracy_at_default_threshold"] = round(100 * kept / len(rows), 2)
         result["macro_f1"] = round(100 * f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0), 2)
         result["fallback_rate_in_scope"] = round(100 * sum(p == FALLBACK for p in predicted) / len(rows), 2)
         types = {e["entity"] for row in rows for e in row.get("entities") or []}
@@ -95,17 +102,24 @@ def evaluate(model: Any, rows: list[dict[str, Any]], oos_rows: list[dict[str, An
     return result
 
 
-def run_one(folder: Path, test_files: list[Path]) -> list[dict[str, Any]]:
+def run_one(folder: Path, test_files: list[Path], vectors_path: Path | None) -> list[dict[str, Any]]:
     """Train and evaluate one dataset in this process."""
+    from bot.config import NluSettings
     from bot.nlu.pipeline import train_nlu
+    from bot.nlu.runtime import OUT_OF_SCOPE
+    from bot.nlu.vectors import load_vectors
 
     train = read(folder / "train.jsonl") + read(folder / "oos_train.jsonl")
     valid = read(folder / "valid.jsonl") + read(folder / "oos_valid.jsonl")
     test, oos_test = read(folder / "test.jsonl"), read(folder / "oos_test.jsonl")
     if not train or not (test or test_files):
         sys.exit(f"{folder}: needs train.jsonl and test.jsonl (or --test-file)")
+    closed = not any(r["intent"] in OUT_OF_SCOPE for r in train + valid)
+    default = NluSettings().default_threshold
+    vectors = load_vectors(vectors_path) if vectors_path else None  # loading is not training: outside the clock
     start = time.perf_counter()
-    model = train_nlu(to_data(train), languages=["en", "ar", "zh"], held_out=to_data(valid) if valid else None)
+    model = train_nlu(to_data(train), languages=["en", "ar", "zh"], held_out=to_data(valid) if valid else None,
+                      fallback_threshold=0.0 if closed else None, vectors=vectors)
     train_s = time.perf_counter() - start
     model_mb = len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)) / 2**20
     common = {
@@ -119,12 +133,15 @@ def run_one(folder: Path, test_files: list[Path]) -> list[dict[str, Any]]:
         "model_mb": round(model_mb, 2),
         "calibration": "valid" if valid else "cross-validation on train",
         "threshold": round(model.classifier.threshold, 4) if model.classifier else None,
+        "fallback": "off: no out-of-scope examples to calibrate on" if closed else "calibrated on out-of-scope examples",
+        "vectors": vectors.source if vectors else None,
     }
     lines = []
+    check = default if closed else None
     if test:
-        lines.append({**common, "test": "test", **evaluate(model, test, oos_test)})
+        lines.append({**common, "test": "test", **evaluate(model, test, oos_test, check)})
     for path in test_files:
-        lines.append({**common, "test": path.name, **evaluate(model, read(path), [])})
+        lines.append({**common, "test": path.name, **evaluate(model, read(path), [], check)})
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return [{**line, "peak_rss_mb": round(peak, 1)} for line in lines]
 
@@ -154,10 +171,10 @@ def write_report(lines: list[dict[str, Any]], out: Path) -> None:
     with out.open("a", encoding="utf-8") as handle:
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-    header = ("| dataset | test | accuracy | macro-F1 | OOS recall | entity F1 | train s | parse ms p50/p99 | model MB | peak RSS MB |\n"
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+    header = ("| dataset | test | vectors | accuracy | macro-F1 | OOS recall | entity F1 | train s | parse ms p50/p99 | model MB | peak RSS MB |\n"
+              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     rows = "".join(
-        f"| {l['dataset']} | {l['test']} | {l.get('accuracy', '')} | {l.get('macro_f1', '')} | {l.get('oos_recall', '')} | {l.get('entity_f1', '')} | "
+        f"| {l['dataset']} | {l['test']} | {l.get('vectors') or '-'} | {l.get('accuracy', '')} | {l.get('macro_f1', '')} | {l.get('oos_recall', '')} | {l.get('entity_f1', '')} | "
         f"{l['train_s']} | {l['parse_ms']['p50']}/{l['parse_ms']['p99']} | {l['model_mb']} | {l['peak_rss_mb']} |\n"
         for l in lines
     )
@@ -183,14 +200,16 @@ def write_report(lines: list[dict[str, Any]], out: Path) -> None:
 
 
 def main() -> int:
-    if "--one" in sys.argv:  # child process: one dataset
+    if "--one" in sys.argv:  # child process: one dataset: --one VECTORS|- FOLDER [TEST_FILE...]
         index = sys.argv.index("--one")
-        folder, extra = Path(sys.argv[index + 1]), [Path(p) for p in sys.argv[index + 2:]]
-        for line in run_one(folder, extra):
+        vectors = None if sys.argv[index + 1] == "-" else Path(sys.argv[index + 1])
+        folder, extra = Path(sys.argv[index + 2]), [Path(p) for p in sys.argv[index + 3:]]
+        for line in run_one(folder, extra, vectors):
             print(json.dumps(line, ensure_ascii=False), flush=True)
         return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "nlu.jsonl")
+    parser.add_argument("--vectors", type=Path, help="word vectors from `bot vectors` for every dataset (default: none)")
     known, rest = parser.parse_known_args()
     jobs = plan(rest)
     if not jobs:
@@ -198,7 +217,8 @@ def main() -> int:
     lines: list[dict[str, Any]] = []
     for folder, test_files in jobs:
         child = subprocess.run(
-            [sys.executable, __file__, "--one", str(folder), *map(str, test_files)], capture_output=True, text=True, check=False
+            [sys.executable, __file__, "--one", str(known.vectors or "-"), str(folder), *map(str, test_files)],
+            capture_output=True, text=True, check=False,
         )
         if child.returncode != 0:
             print(child.stderr[-3000:], file=sys.stderr)

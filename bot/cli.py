@@ -125,10 +125,36 @@ def cmd_test_nlu(args: argparse.Namespace) -> int:
         test = load_nlu_dir(path, languages) if path.is_dir() else load_nlu_file(path)
         report = evaluate(train_from_settings(settings), test.examples, notes=[f"model trained on {settings.paths.nlu_data}, tested on {path}"])
     else:
-        report = cross_validate(data, folds=args.cross_validation, languages=languages)
+        from bot.nlu.vectors import load_vectors
+
+        vectors = load_vectors(settings.nlu.vectors) if settings.nlu.vectors is not None else None
+        report = cross_validate(data, folds=args.cross_validation, languages=languages, vectors=vectors)
     paths = write_report(report, Path(args.out))
     print(format_summary(report))
     print("written: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def cmd_vectors(args: argparse.Namespace) -> int:
+    """Distill word vectors from a BERT-style encoder (a folder, wheel or zip with config.json,
+    vocab.txt and model.safetensors) for the intent classifier; then set nlu.vectors to the file."""
+    from bot.nlu.vectors import distill
+
+    source, out = Path(args.source), Path(args.out)
+    start = time.perf_counter()
+    show = not args.quiet and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if show:
+            filled = int(30 * done / total)
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} pieces", end="", file=sys.stderr, flush=True)
+
+    vectors = distill(source, progress=progress)
+    if show:
+        print(file=sys.stderr)
+    vectors.save(out)
+    print(f"distilled {len(vectors.vocab.tokens)} word pieces x {vectors.dimensions} from {source} in {time.perf_counter() - start:.1f}s")
+    print(f"written: {out}; to use it, add to config.yml:\n  nlu:\n    vectors: {out}")
     return 0
 
 
@@ -188,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     nlu.add_argument("--test-data", help="an NLU YAML file or folder to test a model trained on all of nlu_data/ against")
     nlu.add_argument("--out", default=".bot/results/nlu", help="folder for the report files (default .bot/results/nlu)")
     nlu.set_defaults(handler=cmd_test_nlu)
+
+    vectors = sub.add_parser("vectors", help="distill optional word vectors from a BERT-style encoder",
+                             description=cmd_vectors.__doc__)
+    vectors.add_argument("source", help="folder, wheel or zip with config.json, vocab.txt and model.safetensors")
+    vectors.add_argument("--out", default=".bot/vectors.npz", help="where to write the vectors (default .bot/vectors.npz)")
+    vectors.add_argument("--quiet", action="store_true", help="no progress bar")
+    vectors.set_defaults(handler=cmd_vectors)
     return parser
 
 

@@ -150,11 +150,12 @@ class PathSettings(_Section):
 
 
 class NluSettings(_Section):
-    """Understanding: when a message counts as out of scope (``nlu_fallback``)."""
+    """Understanding: when a message counts as out of scope (``nlu_fallback``), optional word vectors."""
 
     fallback_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     max_in_scope_loss: Annotated[float, Field(ge=0, le=1)] = 0.01
     default_threshold: Annotated[float, Field(ge=0, le=1)] = 0.3
+    vectors: ConfigPath | None = None  # word vectors from `bot vectors`; off by default
 
 
 class LoggingSettings(_Section):

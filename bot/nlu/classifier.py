@@ -1,6 +1,6 @@
 """Intent classification with calibrated confidences and an out-of-scope threshold.
 
-A linear SVM over the featurizer's n-grams ranks the intents; a softmax with a temperature fitted
+A linear SVM over the featurizer's n-grams (and word vectors, when configured) ranks the intents; a softmax with a temperature fitted
 on held-out data turns its scores into confidences; a message whose best confidence is under
 the threshold becomes ``nlu_fallback``. With out-of-scope examples in the held-out data the
 threshold is the highest one that costs at most ``max_in_scope_loss`` of held-out in-scope
@@ -19,6 +19,7 @@ from sklearn.svm import LinearSVC
 from bot.nlu.features import Featurizer, compile_vocabulary
 from bot.nlu.runtime import FALLBACK, OUT_OF_SCOPE, CompiledIntents, Ranking
 from bot.nlu.runtime import softmax as _softmax
+from bot.nlu.vectors import StaticVectors
 
 __all__ = ["FALLBACK", "OUT_OF_SCOPE", "IntentClassifier", "Ranking"]
 
@@ -27,13 +28,19 @@ class IntentClassifier:
     """Linear SVM + temperature-scaled softmax + fallback threshold."""
 
     def __init__(
-        self, *, c: float = 1.0, max_in_scope_loss: float = 0.01, default_threshold: float = 0.3, ranking_size: int = 10
+        self,
+        *,
+        c: float = 1.0,
+        max_in_scope_loss: float = 0.01,
+        default_threshold: float = 0.3,
+        ranking_size: int = 10,
+        vectors: StaticVectors | None = None,
     ) -> None:
         self.c = c
         self.max_in_scope_loss = max_in_scope_loss
         self.default_threshold = default_threshold
         self.ranking_size = ranking_size
-        self.featurizer = Featurizer()
+        self.featurizer = Featurizer(vectors=vectors)
         self.svm = LinearSVC(C=c)
         self.temperature = 1.0
         self.threshold = 0.0
@@ -113,6 +120,8 @@ class IntentClassifier:
             temperature=self.temperature,
             threshold=self.threshold,
             ranking_size=self.ranking_size,
+            vectors=self.featurizer.vectors,
+            vector_weight=self.featurizer.vector_weight,
         )
         return self._compiled
 

@@ -31,6 +31,7 @@ from bot.core.events import Parse
 from bot.nlu.data import Example, TrainingData
 from bot.nlu.pipeline import train_nlu
 from bot.nlu.runtime import FALLBACK
+from bot.nlu.vectors import StaticVectors
 
 __all__ = ["EntityScore", "IntentScore", "Misclassified", "NluReport", "Parser",
            "cross_validate", "evaluate", "format_summary", "write_report"]
@@ -100,7 +101,9 @@ def evaluate(model: Parser, examples: Sequence[Example], *, notes: Sequence[str]
     return _score(examples, [model.parse(e.text) for e in examples], notes)
 
 
-def cross_validate(data: TrainingData, *, folds: int, languages: Sequence[str], seed: int = 0) -> NluReport:
+def cross_validate(
+    data: TrainingData, *, folds: int, languages: Sequence[str], seed: int = 0, vectors: StaticVectors | None = None
+) -> NluReport:
     """Stratified k-fold: train on k-1 folds, parse the held-out fold, one report over all folds.
 
     Intents with fewer examples than ``folds`` cannot be in every fold: they stay in every
@@ -123,7 +126,7 @@ def cross_validate(data: TrainingData, *, folds: int, languages: Sequence[str], 
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split(np.zeros(len(scored)), [e.intent for e in scored]):
         fold_data = replace(data, examples=tuple(always) + tuple(scored[i] for i in train), warnings=())
-        model = train_nlu(fold_data, languages=languages)
+        model = train_nlu(fold_data, languages=languages, vectors=vectors)
         for i in test:
             parses[i] = model.parse(scored[i].text)
     notes.append(f"{folds}-fold cross-validation (seed {seed}) over {len(scored)} examples")

@@ -28,6 +28,7 @@ from bot.nlu.extractors import Extractor, get_extractor, resolve_overlaps
 from bot.nlu.language import detect_language
 from bot.nlu.normalize import fold
 from bot.nlu.runtime import FALLBACK, CompiledIntents
+from bot.nlu.vectors import StaticVectors
 
 BUILTIN_EXTRACTORS = ("time", "amount", "phone_number", "email", "order_id", "number")
 MODEL_FILE = "nlu.pkl"
@@ -130,12 +131,14 @@ def train_nlu(
     max_in_scope_loss: float = 0.01,
     default_threshold: float = 0.3,
     held_out: TrainingData | None = None,
+    vectors: StaticVectors | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> NluModel:
     """Train the understanding of a bot from its NLU data.
 
     ``held_out`` examples only calibrate confidences and the fallback threshold (without them,
-    cross-validation on the training examples does).
+    cross-validation on the training examples does). ``vectors`` add pretrained word vectors to
+    the classifier's features.
     """
     step = progress or (lambda _: None)
     texts = [e.text for e in data.examples]
@@ -147,7 +150,7 @@ def train_nlu(
         )
 
         step("intents")
-        trainer = IntentClassifier(max_in_scope_loss=max_in_scope_loss, default_threshold=default_threshold)
+        trainer = IntentClassifier(max_in_scope_loss=max_in_scope_loss, default_threshold=default_threshold, vectors=vectors)
         trainer.featurizer.prepare = prepare
         calibration = ([e.text for e in held_out.examples], [e.intent for e in held_out.examples]) if held_out else None
         trainer.fit(texts, intents, held_out=calibration)

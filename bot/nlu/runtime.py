@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.nlu.vectors import StaticVectors
+
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = frozenset({"out_of_scope", "oos"})
 _WORD = re.compile(r"(?u)\b\w+\b")
@@ -99,15 +101,21 @@ class CompiledIntents:
     temperature: float
     threshold: float
     ranking_size: int = 10
+    vectors: StaticVectors | None = None
+    vector_weight: float = 0.0
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Sparse features of one text as (columns, values)."""
+        """Features of one text as (columns, values): its n-grams, then its vector if there are vectors."""
         prepared = self.prepare(text)
         words = self.words.row(word_terms(prepared))
         chars = self.chars.row(char_wb_terms(prepared))
         offset = len(self.words.index)
         columns = np.fromiter([*words, *(offset + i for i in chars)], dtype=np.int64, count=len(words) + len(chars))
         values = np.fromiter([*words.values(), *chars.values()], dtype=np.float64, count=len(words) + len(chars))
+        if self.vectors is not None:
+            start = offset + len(self.chars.index)
+            columns = np.concatenate([columns, np.arange(start, start + self.vectors.dimensions)])
+            values = np.concatenate([values, self.vectors.embed(prepared) * self.vector_weight])
         return columns, values
 
     def rank_one(self, text: str) -> Ranking:

@@ -15,6 +15,7 @@ from bot.core.messages import InboundMessage
 from bot.errors import DataError
 from bot.nlu.data import load_nlu_dir
 from bot.nlu.pipeline import NluModel, fingerprint, load_model, train_nlu
+from bot.nlu.vectors import load_vectors
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ def current_fingerprint(settings: Settings) -> str:
     """The fingerprint of the data and settings a model would be trained from now."""
     nlu = settings.nlu
     part = f"{sorted(settings.languages.supported)}|{nlu.fallback_threshold}|{nlu.max_in_scope_loss}|{nlu.default_threshold}"
+    if nlu.vectors is not None:  # the file's identity, not its 20+ MB of content, on every start
+        stat = nlu.vectors.stat() if nlu.vectors.is_file() else None
+        part += f"|{nlu.vectors}|{stat.st_size if stat else '-'}|{stat.st_mtime_ns if stat else '-'}"
     return fingerprint(nlu_files(settings), part)
 
 
@@ -53,6 +57,7 @@ def train_from_settings(settings: Settings, *, progress: object = None) -> NluMo
     """Train on the bot's NLU data as configured."""
     data = load_nlu_dir(settings.paths.nlu_data, list(settings.languages.supported))
     nlu = settings.nlu
+    vectors = load_vectors(nlu.vectors) if nlu.vectors is not None else None
     return train_nlu(
         data,
         languages=list(settings.languages.supported),
@@ -60,6 +65,7 @@ def train_from_settings(settings: Settings, *, progress: object = None) -> NluMo
         fallback_threshold=nlu.fallback_threshold,
         max_in_scope_loss=nlu.max_in_scope_loss,
         default_threshold=nlu.default_threshold,
+        vectors=vectors,
         progress=progress if callable(progress) else None,
     )
 
