@@ -146,8 +146,7 @@ def cmd_vectors(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int) -> None:
         if show:
-            filled = int(30 * done / total)
-            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} pieces", end="", file=sys.stderr, flush=True)
+            _draw_bar(done / total, f"{done}/{total} pieces")
 
     vectors = distill(source, progress=progress)
     if show:
@@ -156,6 +155,12 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     print(f"distilled {len(vectors.vocab.tokens)} word pieces x {vectors.dimensions} from {source} in {time.perf_counter() - start:.1f}s")
     print(f"written: {out}; to use it, add to config.yml:\n  nlu:\n    vectors: {out}")
     return 0
+
+
+def _draw_bar(fraction: float, label: str) -> None:
+    """Redraw a one-line progress bar on stderr."""
+    filled = int(30 * fraction)
+    print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {label}", end="", file=sys.stderr, flush=True)
 
 
 class _Progress:
@@ -169,8 +174,7 @@ class _Progress:
     def step(self, name: str) -> None:
         self.done = min(len(self.steps), self.steps.index(name) + 1 if name in self.steps else self.done + 1)
         if self.enabled:
-            filled = int(30 * self.done / len(self.steps))
-            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {name:<14}", end="", file=sys.stderr, flush=True)
+            _draw_bar(self.done / len(self.steps), f"{name:<14}")
 
     def close(self) -> None:
         if self.enabled:
