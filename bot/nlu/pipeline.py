@@ -32,8 +32,8 @@ from bot.nlu.vectors import StaticVectors
 
 BUILTIN_EXTRACTORS = ("time", "amount", "phone_number", "email", "order_id", "number")
 MODEL_FILE = "nlu.pkl"
-MODEL_FORMAT = 3
-MAX_SEEN_VALUES = 1000  # bump when the saved shape changes: older models are retrained, never half-read
+MODEL_FORMAT = 4  # bump when the saved shape changes: older models are retrained, never half-read (4: CRF reads the intent)
+MAX_SEEN_VALUES = 1000
 
 
 def prepare(text: str) -> str:
@@ -64,8 +64,10 @@ class NluModel:
         if command is not None:
             return command
         language = detect_language(text, self.languages).language
+        best: str | None = self.intents[0] if len(self.intents) == 1 else None
         if self.classifier is not None and text.strip():
             ranking = self.classifier.rank_one(text)
+            best = ranking.intents[0][0]  # even below the fallback threshold: the tagger's best context
             name, confidence = ranking.top
             intent: IntentScore | None = IntentScore(name=name, confidence=round(confidence, 4))
             scores = tuple(IntentScore(name=n, confidence=round(c, 4)) for n, c in ranking.intents)
@@ -75,7 +77,7 @@ class NluModel:
         builtin: list[Entity] = []
         for extractor in self.extractors:
             target = builtin if getattr(extractor, "name", "") in BUILTIN_EXTRACTORS else learned
-            target.extend(extractor.extract(text, language=language, now=now))
+            target.extend(extractor.extract(text, language=language, now=now, intent=best))
         kept = resolve_overlaps(learned)  # what the bot's own data defines wins over the built-ins
         kept += [e for e in resolve_overlaps(builtin) if not any(_overlap(e, k) for k in kept)]
         kept.sort(key=lambda e: (e.start if e.start is not None else -1))
@@ -161,11 +163,12 @@ def train_nlu(
     annotated = {a.entity for e in data.examples for a in e.entities}
     # A type the designer annotates is learned from the annotations, not from the built-in
     # extractor of the same name (each built-in's entity type is its name).
-    extractors: list[Extractor] = [get_extractor(name) for name in BUILTIN_EXTRACTORS if name not in annotated]
+    builtins = [get_extractor(name) for name in BUILTIN_EXTRACTORS if name not in annotated]
+    tagger: list[Extractor] = []
     if annotated:
         from bot.nlu.tagger import CRFEntityExtractor
 
-        extractors.insert(0, CRFEntityExtractor.train(data.examples))
+        tagger.append(CRFEntityExtractor.train(data.examples))
     entries: defaultdict[str, list[str]] = defaultdict(list)
     for table in data.lookups:
         entries[table.name].extend(table.elements)
@@ -174,14 +177,19 @@ def train_nlu(
         for entity, text in seen:
             entries[entity].append(text)
     synonyms = {k.casefold(): v for k, v in data.synonyms.items()}
+    lookup: list[Extractor] = []
     if entries:
         tables = {entity: sorted(set(values)) for entity, values in entries.items()}
-        extractors.insert(0, get_extractor("lookup", name="lookup", entries=tables, synonyms=_usable_synonyms(synonyms, tables)))
+        lookup.append(get_extractor("lookup", name="lookup", entries=tables, synonyms=_usable_synonyms(synonyms, tables)))
+    regex: list[Extractor] = []
     if data.regexes:
         patterns: defaultdict[str, list[str]] = defaultdict(list)
-        for regex in data.regexes:
-            patterns[regex.name].append(regex.pattern)
-        extractors.insert(0, get_extractor("regex", name="regex", patterns=dict(patterns)))
+        for item in data.regexes:
+            patterns[item.name].append(item.pattern)
+        regex.append(get_extractor("regex", name="regex", patterns=dict(patterns)))
+    # The order is the priority between equal spans: regexes, then the CRF (it reads the context
+    # and the intent), then lookups; the built-ins only fill what none of these found.
+    extractors = regex + tagger + lookup + builtins
     step("done")
     return NluModel(
         languages=tuple(languages),

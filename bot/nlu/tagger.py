@@ -2,8 +2,11 @@
 
 Tokens are words (``\\w+`` runs and single punctuation marks) of the light-normalized text, and
 single characters in Han script, so Chinese needs no segmenter; spans map back to the original
-text. Features are the folded token, its affixes and shape, its neighbours, and for Arabic the
-token without a clitic prefix (ال، و، ب، ف، ك، ل، وال، بال).
+text. Features are the folded token, its affixes and shape, its neighbours, for Arabic the
+token without a clitic prefix (ال، و، ب، ف، ك، ل، وال، بال), and the message's intent joined
+with the token and with the one before it: the same word is often a different entity type
+under another intent ("adele" is an artist when playing music, a person when calling). Training
+uses each example's own intent; parsing uses the classifier's best intent.
 """
 
 from __future__ import annotations
@@ -67,8 +70,8 @@ def _stem(token: str) -> str:
     return token
 
 
-def features(tokens: Sequence[Token]) -> list[dict[str, Any]]:
-    """CRFsuite features of each token."""
+def features(tokens: Sequence[Token], intent: str | None = None) -> list[dict[str, Any]]:
+    """CRFsuite features of each token (``intent`` adds the intent conjunctions)."""
     folded = [fold(t.text) or t.text for t in tokens]
     out = []
     for i, (token, word) in enumerate(zip(tokens, folded, strict=True)):
@@ -84,6 +87,9 @@ def features(tokens: Sequence[Token]) -> list[dict[str, Any]]:
                 f[f"{offset}:shape"] = _shape(tokens[j].text)
             else:
                 f[f"{offset}:edge"] = True
+        if intent:
+            f["intent|w"] = f"{intent}|{word}"
+            f["intent|-1:w"] = f"{intent}|{folded[i - 1] if i else ''}"
         out.append(f)
     return out
 
@@ -115,7 +121,7 @@ class CRFEntityExtractor:
         for example in examples:
             tokens = tokenize(example.text)
             if tokens:
-                trainer.append(features(tokens), bio_labels(example, tokens))
+                trainer.append(features(tokens, example.intent), bio_labels(example, tokens))
         trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations, "feature.possible_transitions": True})
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "crf.model"
@@ -131,12 +137,14 @@ class CRFEntityExtractor:
             self._tagger = tagger
         return self._tagger
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
-        """Entities the CRF tags in ``text``."""
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
+        """Entities the CRF tags in ``text`` (``intent``: the classifier's best guess, if any)."""
         tokens = tokenize(text)
         if not tokens:
             return []
-        labels = self._open().tag(features(tokens))
+        labels = self._open().tag(features(tokens, intent))
         entities: list[Entity] = []
         current: tuple[str, int, int] | None = None
         for token, label in zip(tokens, labels, strict=True):

@@ -58,3 +58,39 @@ def test_trained_tagger_finds_entities_in_three_languages() -> None:
     assert crf.extract("hello") == [] and crf.extract("") == []
     again = pickle.loads(pickle.dumps(crf))
     assert again.extract("give me the shoes in blue") == crf.extract("give me the shoes in blue")
+
+
+AMBIGUOUS = """
+nlu:
+- intent: play_music
+  examples: |
+    - play [adele](artist)
+    - play something by [sia](artist)
+    - put on [queen](artist)
+    - i want to hear [adele](artist)
+    - play [drake](artist) please
+- intent: make_call
+  examples: |
+    - call [adele](person)
+    - ring [tom](person)
+    - phone [sara](person) now
+    - give [adele](person) a call
+    - call [sia](person) please
+"""
+
+
+def test_the_intent_decides_the_type_of_a_word_seen_under_both() -> None:
+    crf = CRFEntityExtractor.train(parse_nlu(parse_yaml(AMBIGUOUS, "nlu.yml")).examples)
+    text = "adele"  # the word alone: only the intent tells the two types apart
+    assert [(e.entity, e.value) for e in crf.extract(text, intent="play_music")] == [("artist", "adele")]
+    assert [(e.entity, e.value) for e in crf.extract(text, intent="make_call")] == [("person", "adele")]
+
+
+def test_the_pipeline_hands_the_classifier_intent_to_the_tagger() -> None:
+    from bot.nlu.pipeline import train_nlu
+
+    model = train_nlu(parse_nlu(parse_yaml(AMBIGUOUS, "nlu.yml")), languages=["en"], fallback_threshold=0.0)
+    for text, intent, entity in [("play adele", "play_music", "artist"), ("call adele", "make_call", "person")]:
+        parsed = model.parse(text)
+        assert parsed.intent is not None and parsed.intent.name == intent
+        assert [(e.entity, e.value) for e in parsed.entities] == [(entity, "adele")], text

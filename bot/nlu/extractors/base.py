@@ -47,11 +47,14 @@ class Extractor(Protocol):
 
     name: str
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
         """Entities in ``text``, sorted by start, with spans into ``text`` itself.
 
         ``language`` is the detected language (the built-in extractors read every language they
-        know at once and ignore it); ``now`` is the reference time for relative dates.
+        know at once and ignore it); ``now`` is the reference time for relative dates; ``intent``
+        is the classifier's best intent (a trained tagger conditions on it; rules ignore it).
         """
         ...
 

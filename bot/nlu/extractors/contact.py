@@ -53,7 +53,9 @@ class PhoneExtractor:
         self.name = name
         self.entity = entity
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
         """Every phone number in ``text``."""
         normalized = searchable(text)
         folded = normalized.text
@@ -124,7 +126,9 @@ class EmailExtractor:
         self.name = name
         self.entity = entity
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
         """Every email address in ``text``."""
         normalized = searchable(text)
         return [

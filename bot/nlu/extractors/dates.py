@@ -494,7 +494,9 @@ class TimeExtractor:
         self.entity = entity
         self.week_start = week_start
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
         """Every date or time in ``text``; ``now`` defaults to ``datetime.now()``."""
         now = datetime.now() if now is None else now
         normalized = searchable(text)

@@ -127,7 +127,9 @@ class LookupExtractor:
         if key:
             targets.setdefault(key, (entity, value))  # the first entry listed wins a clash
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
         """The best non-overlapping catalogue names in ``text``."""
         if not self._targets:
             return []

@@ -85,7 +85,9 @@ class MoneyExtractor:
         self.entity = entity
         self.defaults = dict(defaults or {})
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
         """Every amount of money in ``text``."""
         normalized = searchable(text)
         folded = normalized.text

@@ -370,7 +370,9 @@ class NumberExtractor:
         self.name = name
         self.entity = entity
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
         """Every number in ``text`` (``language`` and ``now`` are not needed)."""
         normalized = searchable(text)
         return [

@@ -62,7 +62,9 @@ class OrderIdExtractor:
                 raise ValueError(f"order_id pattern {pattern!r} is not a valid regular expression: {exc}") from None
         self.patterns = tuple(compiled)
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
         """Every order reference in ``text``."""
         normalized = searchable(text)
         found: list[tuple[int, int, str]] = []

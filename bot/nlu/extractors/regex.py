@@ -37,7 +37,9 @@ class RegexExtractor:
                     ) from None
         self.patterns = tuple(compiled)
 
-    def extract(self, text: str, *, language: str | None = None, now: datetime | None = None) -> list[Entity]:
+    def extract(
+        self, text: str, *, language: str | None = None, now: datetime | None = None, intent: str | None = None
+    ) -> list[Entity]:
         """Every match in ``text``."""
         found: list[tuple[int, int, str]] = []
         for entity, pattern in self.patterns:
