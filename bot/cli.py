@@ -135,6 +135,36 @@ def cmd_test_nlu(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check flows, slots, responses, actions and NLU triggers; print every problem with
+    file:line:column. Exit 1 if there is any error (warnings alone exit 0)."""
+    from bot.flows.loader import load_flows
+    from bot.flows.validate import validate
+    from bot.nlu.data import load_nlu_dir, load_nlu_file
+
+    settings = _settings(args)
+    languages = list(settings.languages.supported)
+    folders = [Path(p) for p in args.paths] or [settings.paths.flows]
+    missing = [str(p) for p in folders if not p.exists()]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    nlu_paths = [Path(p) for p in args.nlu] if args.nlu else [settings.paths.nlu_data]
+    intents: set[str] | None = None
+    for path in nlu_paths:
+        if path.exists():
+            data = load_nlu_dir(path, languages) if path.is_dir() else load_nlu_file(path)
+            intents = (intents or set()) | {e.intent for e in data.examples}
+    loaded = load_flows(folders, languages=languages, root=Path.cwd())
+    problems = validate(loaded, languages=languages, default_language=settings.languages.default, nlu_intents=intents)
+    for problem in problems.items:
+        print(problem)
+    definition = loaded.definition
+    print(f"{len(definition.flows)} flows, {len(definition.slots)} slots, {len(loaded.responses.names())} responses in "
+          f"{len(loaded.files)} file(s): {len(problems.errors)} error(s), {len(problems.warnings)} warning(s)")
+    return 1 if problems.errors else 0
+
+
 def cmd_vectors(args: argparse.Namespace) -> int:
     """Distill word vectors from a BERT-style encoder (a folder, wheel or zip with config.json,
     vocab.txt and model.safetensors) for the intent classifier; then set nlu.vectors to the file."""
@@ -219,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     nlu.add_argument("--out", default=".bot/results/nlu", help="folder for the report files (default .bot/results/nlu)")
     nlu.set_defaults(handler=cmd_test_nlu)
 
+    check = sub.add_parser("validate", help="check flows, slots, responses and actions (file:line:column)", description=cmd_validate.__doc__)
+    check.add_argument("paths", nargs="*", help="flows/domain files or folders (default: paths.flows of config.yml)")
+    check.add_argument("--nlu", action="append", default=[], metavar="PATH",
+                       help="NLU data whose intents triggers may use (default: paths.nlu_data); repeatable")
+    check.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml)")
+    check.set_defaults(handler=cmd_validate)
     vectors = sub.add_parser("vectors", help="distill optional word vectors from a BERT-style encoder",
                              description=cmd_vectors.__doc__)
     vectors.add_argument("source", help="folder, wheel or zip with config.json, vocab.txt and model.safetensors")

@@ -71,7 +71,7 @@ def test_help_lists_each_subcommand_with_a_line() -> None:
     assert "serve the bot over HTTP" in result.stdout
     assert "chat with the bot in this terminal" in result.stdout
     commands = [line.split()[0] for line in result.stdout.split("positional arguments:")[1].split("options:")[0].splitlines()[2:] if line.strip()]
-    assert commands == ["run", "shell", "train", "test", "vectors"], "a subcommand appears only when it works"
+    assert commands == ["run", "shell", "train", "test", "validate", "vectors"], "a subcommand appears only when it works"
 
 
 def test_several_workers_need_redis() -> None:

@@ -139,7 +139,9 @@ def test_duplicate_keys_are_reported(tmp_path: Path) -> None:
 def test_broken_yaml_names_line_and_column(tmp_path: Path) -> None:
     path = write(tmp_path, "server:\n  port: 5005\n  host: [127.0.0.1\nstore: {}\n")
     (problem,) = problems(path)
-    assert problem.startswith(f"{path}:4:6: invalid YAML: ")
+    # the unclosed "[" is where the mistake is; where the parser gave up is said too
+    assert problem.startswith(f"{path}:3:9: invalid YAML: while parsing a flow sequence")
+    assert "(at line 4)" in problem
 
 
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:

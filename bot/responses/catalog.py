@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.core.messages import Button
 from bot.errors import DataError
+from bot.flows.conditions import Condition, ConditionError, parse_condition
 from bot.yamlsource import Located, read_yaml
 
 VARIATION_KEYS = (
@@ -39,6 +40,22 @@ class SlotCondition:
         return bool(actual == self.value)
 
 
+@dataclass(frozen=True, slots=True)
+class PredicateCondition:
+    """``condition: slots.x is true``: a predicate in the flows' condition language (Rasa Pro style)."""
+
+    predicate: Condition
+
+    @property
+    def name(self) -> str:
+        """The predicate's text (for messages)."""
+        return self.predicate.source
+
+    def holds(self, slots: Mapping[str, Any]) -> bool:
+        """Whether the predicate is true for these slots."""
+        return self.predicate.evaluate({"slots": dict(slots), "context": {}})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Variation:
     """One way of saying a response."""
@@ -47,7 +64,7 @@ class Variation:
     buttons: tuple[Button, ...] = ()
     language: str | None = None
     channel: str | None = None
-    conditions: tuple[SlotCondition, ...] = ()
+    conditions: tuple[SlotCondition | PredicateCondition, ...] = ()
     image: str | None = None
     custom: Mapping[str, Any] | None = None
 
@@ -80,7 +97,6 @@ def load_responses(path: Path, *, languages: Iterable[str], source: str | None =
 
 def parse_responses(doc: Located, *, languages: Iterable[str]) -> Responses:
     """Turn parsed YAML into responses, reporting every problem at once."""
-    allowed_languages = sorted(languages)
     problems: list[str] = []
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
@@ -90,6 +106,16 @@ def parse_responses(doc: Located, *, languages: Iterable[str]) -> Responses:
     for key in data:
         if key not in _TOP_KEYS:
             problems.append(f"{doc.where((key,))}: unknown key {key!r}{_suggest(key, _TOP_KEYS)}")
+    by_name = collect_responses(doc, languages=languages, problems=problems)
+    if problems:
+        raise DataError(f"{doc.source}: {len(problems)} problem(s) in responses\n" + "\n".join(f"  - {p}" for p in problems))
+    return Responses(by_name)
+
+
+def collect_responses(doc: Located, *, languages: Iterable[str], problems: list[str]) -> dict[str, tuple[Variation, ...]]:
+    """The ``responses:`` of a file that may hold other keys too (a Rasa domain file); problems are appended."""
+    allowed_languages = sorted(languages)
+    data = doc.data if isinstance(doc.data, dict) else {}
     raw = data.get("responses") or {}
     if not isinstance(raw, dict):
         problems.append(f"{doc.where(('responses',))}: 'responses' must be a mapping of response names to variations")
@@ -104,9 +130,7 @@ def parse_responses(doc: Located, *, languages: Iterable[str]) -> Responses:
             continue
         parsed = [_variation(doc, ("responses", name, i), v, allowed_languages, problems) for i, v in enumerate(variations)]
         by_name[str(name)] = tuple(v for v in parsed if v is not None)
-    if problems:
-        raise DataError(f"{doc.source}: {len(problems)} problem(s) in responses\n" + "\n".join(f"  - {p}" for p in problems))
-    return Responses(by_name)
+    return by_name
 
 
 def _variation(doc: Located, path: tuple[Any, ...], raw: Any, languages: list[str], problems: list[str]) -> Variation | None:
@@ -137,8 +161,15 @@ def _variation(doc: Located, path: tuple[Any, ...], raw: Any, languages: list[st
             problems.append(f"{doc.where((*path, 'buttons', i))}: a button needs 'title' and 'payload'")
             continue
         buttons.append(Button(title=str(button["title"]), payload=str(button["payload"])))
-    conditions: list[SlotCondition] = []
-    for i, cond in enumerate(raw.get("condition") or []):
+    conditions: list[SlotCondition | PredicateCondition] = []
+    raw_conditions = raw.get("condition") or []
+    if isinstance(raw_conditions, str | bool):
+        try:
+            conditions.append(PredicateCondition(parse_condition(raw_conditions)))
+        except ConditionError as exc:
+            problems.append(f"{doc.at((*path, 'condition'), exc.column - 1)}: condition {raw_conditions!r}: {exc.reason}")
+        raw_conditions = []
+    for i, cond in enumerate(raw_conditions):
         if not isinstance(cond, dict) or cond.get("type") != "slot" or "name" not in cond:
             problems.append(f"{doc.where((*path, 'condition', i))}: a condition must be {{type: slot, name: ..., value: ...}}")
             continue

@@ -1,0 +1,1 @@
+"""Flows: Rasa CALM flow files loaded, validated and run."""
