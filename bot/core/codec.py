@@ -72,6 +72,7 @@ def dump_conversation(conversation: Conversation) -> bytes:
             "agent": conversation.agent,
             "last_inbound_at": conversation.last_inbound_at,
             "latest_message_id": conversation.latest_message_id,
+            "session_turns": conversation.session_turns,
         }
     )
 
@@ -90,4 +91,5 @@ def load_conversation(data: bytes | str) -> Conversation:
         agent=raw["agent"],
         last_inbound_at=raw["last_inbound_at"],
         latest_message_id=raw["latest_message_id"],
+        session_turns=raw.get("session_turns", 0),
     )

@@ -25,6 +25,8 @@ class Frame:
     frame_id: str
     flow_id: str
     step_id: str | None = None
+    frame_type: str = "regular"
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +43,7 @@ class Conversation:
     agent: str | None = None
     last_inbound_at: float | None = None
     latest_message_id: str | None = None
+    session_turns: int = 0  # user messages in the current session
 
     @property
     def active_flow(self) -> str | None:
@@ -54,6 +57,7 @@ class Conversation:
             case ev.UserMessage():
                 changes["last_inbound_at"] = event.timestamp
                 changes["latest_message_id"] = event.message_id
+                changes["session_turns"] = self.session_turns + 1
             case ev.SlotSet():
                 slots = dict(self.slots)
                 slots[event.name] = event.value
@@ -62,10 +66,26 @@ class Conversation:
                 changes["language"] = event.language
                 changes["language_source"] = event.source
             case ev.FlowStarted():
-                frame = Frame(frame_id=event.frame_id, flow_id=event.flow_id, step_id=event.step_id)
+                frame = Frame(
+                    frame_id=event.frame_id,
+                    flow_id=event.flow_id,
+                    step_id=event.step_id,
+                    frame_type=event.frame_type,
+                    context=dict(event.context),
+                )
                 changes["stack"] = (*self.stack, frame)
+            case ev.FlowStepped():
+                changes["stack"] = tuple(_stepped(f, event) if f.frame_id == event.frame_id else f for f in self.stack)
             case ev.FlowCompleted() | ev.FlowCancelled():
                 changes["stack"] = tuple(f for f in self.stack if f.frame_id != event.frame_id)
+            case ev.SessionStarted():
+                changes["stack"] = ()
+                changes["session_turns"] = 0
+                if not event.carry_over_slots:
+                    changes["slots"] = MappingProxyType({})
+            case ev.Restarted():
+                changes["stack"] = ()
+                changes["slots"] = MappingProxyType({})
             case ev.HandoffStarted():
                 changes["owner"] = Owner.AGENT
                 changes["agent"] = event.agent
@@ -82,3 +102,9 @@ class Conversation:
         for event in events:
             state = state.apply(event)
         return state
+
+
+def _stepped(frame: Frame, event: ev.FlowStepped) -> Frame:
+    if event.context is None:
+        return replace(frame, step_id=event.step_id)
+    return replace(frame, step_id=event.step_id, context=dict(event.context))

@@ -98,13 +98,50 @@ class LanguageSet:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FlowStarted:
-    """A flow was pushed on the dialogue stack."""
+    """A flow was pushed on the dialogue stack.
+
+    ``frame_type`` is Rasa's: ``regular`` (on an empty stack), ``interrupt`` (over another
+    flow), ``call``, ``link``, or ``pattern``; ``context`` holds a pattern's inputs.
+    """
 
     flow_id: str
     frame_id: str
     step_id: str | None = None
+    frame_type: str = "regular"
+    context: dict[str, Any] = field(default_factory=dict)
     timestamp: float = field(default_factory=_now)
     event: Literal["flow_started"] = "flow_started"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowStepped:
+    """A frame moved to a step (``context`` replaces the frame's context when given)."""
+
+    frame_id: str
+    step_id: str
+    context: dict[str, Any] | None = None
+    timestamp: float = field(default_factory=_now)
+    event: Literal["flow_stepped"] = "flow_stepped"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowInterrupted:
+    """A flow was put on hold because another started over it."""
+
+    flow_id: str
+    step_id: str | None = None
+    timestamp: float = field(default_factory=_now)
+    event: Literal["flow_interrupted"] = "flow_interrupted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowResumed:
+    """An interrupted flow went on."""
+
+    flow_id: str
+    step_id: str | None = None
+    timestamp: float = field(default_factory=_now)
+    event: Literal["flow_resumed"] = "flow_resumed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,10 +194,22 @@ class HandoffEnded:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionStarted:
-    """A new session began (first contact or after the session expired)."""
+    """A new session began (first contact or after the session expired).
 
+    The dialogue stack is cleared; slots are kept only when ``carry_over_slots``.
+    """
+
+    carry_over_slots: bool = True
     timestamp: float = field(default_factory=_now)
     event: Literal["session_started"] = "session_started"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Restarted:
+    """The conversation started over: no slots, no flows (Rasa's ``restart``)."""
+
+    timestamp: float = field(default_factory=_now)
+    event: Literal["restart"] = "restart"
 
 
 Event = Annotated[
@@ -171,9 +220,13 @@ Event = Annotated[
     | FlowStarted
     | FlowCompleted
     | FlowCancelled
+    | FlowStepped
+    | FlowInterrupted
+    | FlowResumed
     | ActionRun
     | HandoffStarted
     | HandoffEnded
-    | SessionStarted,
+    | SessionStarted
+    | Restarted,
     Field(discriminator="event"),
 ]
