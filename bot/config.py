@@ -158,6 +158,22 @@ class NluSettings(_Section):
     vectors: ConfigPath | None = None  # word vectors from `bot vectors`; off by default
 
 
+class FlowSettingsSection(_Section):
+    """How the flows engine behaves where the flows do not say."""
+
+    max_invalid_answers: Annotated[int, Field(ge=1)] = 3
+    on_too_many_invalid: Literal["cannot_handle", "human_handoff"] = "cannot_handle"
+    clarify_margin: Annotated[float, Field(ge=0, le=1)] = 0.1
+
+
+class ActionSettings(_Section):
+    """Custom actions: rasa_sdk actions in this process (``module``) and/or on an action server."""
+
+    module: str | None = None  # a package name or a folder (relative to config.yml), e.g. "actions"
+    endpoint: str | None = None  # an action server's webhook URL, e.g. http://127.0.0.1:5055/webhook
+    timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+
+
 class LoggingSettings(_Section):
     """Log level and format."""
 
@@ -177,6 +193,8 @@ class Settings(_Section):
     nlu: NluSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     paths: PathSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     logging: LoggingSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
+    flows: FlowSettingsSection = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
+    actions: ActionSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     _root: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str | None = PrivateAttr(default=None)
 

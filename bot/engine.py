@@ -11,11 +11,12 @@ import socket
 
 import httpx
 
+from bot.actions.base import ActionRunner
 from bot.channels import Channel, ChannelRegistry
 from bot.config import Settings
 from bot.core.messages import InboundMessage, OutboundMessage
 from bot.dialogue.base import DialogueManager
-from bot.dialogue.responder import IntentResponder
+from bot.dialogue.setup import build_dialogue
 from bot.dispatcher import Dispatcher
 from bot.errors import ReplyTimeout
 from bot.nlu.base import Understanding
@@ -23,8 +24,6 @@ from bot.nlu.commands import CommandUnderstanding
 from bot.nlu.trained import understanding_for
 from bot.processor import Processor
 from bot.replies import ReplyRouter
-from bot.responses.catalog import load_responses
-from bot.responses.render import ResponseRenderer
 from bot.state.base import ConversationStore
 from bot.state.registry import create_store
 
@@ -42,18 +41,17 @@ class Engine:
         understanding: Understanding | None = None,
         dialogue: DialogueManager | None = None,
         channels: ChannelRegistry | None = None,
+        actions: ActionRunner | None = None,
     ) -> None:
         self.settings = settings
         self.store = store or create_store(settings)
         languages = list(settings.languages.supported)
         default = settings.languages.default
         self.understanding: Understanding = understanding or understanding_for(settings) or CommandUnderstanding(languages)
-        if dialogue is None:
-            if not settings.paths.responses.exists():
-                log.warning("no responses file at %s: the bot can only give its built-in fallback reply", settings.paths.responses)
-            responses = load_responses(settings.paths.responses, languages=languages)
-            dialogue = IntentResponder(ResponseRenderer(responses, default_language=default))
-        self.dialogue = dialogue
+        # one long-lived client for the action server (and, later, the catalogue and WhatsApp)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+        self.dialogue = dialogue or build_dialogue(settings, self.http, actions=actions)
+        session = getattr(self.dialogue, "definition", None)
         registry = channels or ChannelRegistry.from_entry_points()
         self.channels: dict[str, Channel] = {
             name: registry.create(name, options or {}) for name, options in settings.channels.items()
@@ -67,6 +65,8 @@ class Engine:
             languages=languages,
             default_language=default,
             push_channels=[name for name, ch in self.channels.items() if ch.pushes],
+            session_expiry_seconds=(session.session_expiration_minutes or 60) * 60 if session is not None else None,
+            carry_over_slots=session.carry_over_slots if session is not None else True,
         )
         self.dispatcher = Dispatcher(
             self.store,
@@ -76,13 +76,11 @@ class Engine:
             concurrency=settings.dispatcher.concurrency,
             lease_ttl=settings.store.lock_ttl_seconds,
         )
-        self.http: httpx.AsyncClient | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         """Open the store and the HTTP client; start the dispatcher and the reply listener."""
         await self.store.open()
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which would otherwise stall busy moments for tens of ms.
         gc.collect()
@@ -102,9 +100,7 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        if self.http is not None:
-            await self.http.aclose()
-            self.http = None
+        await self.http.aclose()
         await self.store.close()
 
     async def accept(self, message: InboundMessage, *, dedupe: bool = True) -> bool:

@@ -43,6 +43,8 @@ class Processor:
         languages: Sequence[str],
         default_language: str,
         push_channels: Collection[str] = (),
+        session_expiry_seconds: float | None = None,
+        carry_over_slots: bool = True,
     ) -> None:
         self.store = store
         self.understanding = understanding
@@ -50,6 +52,8 @@ class Processor:
         self.languages = tuple(languages)
         self.default_language = default_language
         self.push_channels = frozenset(push_channels)
+        self.session_expiry_seconds = session_expiry_seconds
+        self.carry_over_slots = carry_over_slots
 
     async def process(self, lease: Lease, entry: InboxEntry) -> list[OutboundMessage]:
         """Handle ``entry`` under ``lease``; return what the bot says (already committed)."""
@@ -75,6 +79,8 @@ class Processor:
         events: list[Event] = []
         if conversation.version == 0:
             events.append(SessionStarted(timestamp=message.received_at))
+        elif self._expired(conversation, message.received_at):
+            events.append(SessionStarted(carry_over_slots=self.carry_over_slots, timestamp=message.received_at))
         chosen = message.metadata.get("language")
         if isinstance(chosen, str) and chosen in self.languages and chosen != conversation.language:
             events.append(LanguageSet(language=chosen, source="customer"))
@@ -101,6 +107,12 @@ class Processor:
         events.extend(decision.events)
         state = conversation.apply_all(events)
         return events, self._say(state, entry, decision.utterances, events)
+
+    def _expired(self, conversation: Conversation, now: float) -> bool:
+        """Whether the customer was idle longer than the session expiry (never while an agent talks)."""
+        if not self.session_expiry_seconds or conversation.last_inbound_at is None or conversation.owner is Owner.AGENT:
+            return False
+        return now - conversation.last_inbound_at > self.session_expiry_seconds
 
     def _user_event(self, entry: InboxEntry, parse: Parse | None) -> UserMessage:
         message = entry.message

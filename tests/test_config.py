@@ -122,7 +122,7 @@ def test_unknown_keys_suggest_the_closest_known_key(tmp_path: Path) -> None:
         (f"{path}:3: server.prot: unknown key; did you mean 'port'? "
         "known keys: access_log, host, max_body_bytes, port, reply_timeout_seconds"),
         (f"{path}:4: stroe: unknown key; did you mean 'store'? "
-        "known keys: channels, dispatcher, languages, logging, nlu, paths, server, store, version"),
+        "known keys: actions, channels, dispatcher, flows, languages, logging, nlu, paths, server, store, version"),
     ]
 
 

@@ -73,6 +73,8 @@ def dump_conversation(conversation: Conversation) -> bytes:
             "last_inbound_at": conversation.last_inbound_at,
             "latest_message_id": conversation.latest_message_id,
             "session_turns": conversation.session_turns,
+            "bot_turn": list(conversation.bot_turn),
+            "previous_bot_turn": list(conversation.previous_bot_turn),
         }
     )
 
@@ -92,4 +94,6 @@ def load_conversation(data: bytes | str) -> Conversation:
         last_inbound_at=raw["last_inbound_at"],
         latest_message_id=raw["latest_message_id"],
         session_turns=raw.get("session_turns", 0),
+        bot_turn=tuple(raw.get("bot_turn", ())),
+        previous_bot_turn=tuple(raw.get("previous_bot_turn", ())),
     )

@@ -44,6 +44,8 @@ class Conversation:
     last_inbound_at: float | None = None
     latest_message_id: str | None = None
     session_turns: int = 0  # user messages in the current session
+    bot_turn: tuple[str, ...] = ()  # responses said since the last user message
+    previous_bot_turn: tuple[str, ...] = ()  # responses of the bot's turn before that
 
     @property
     def active_flow(self) -> str | None:
@@ -58,6 +60,12 @@ class Conversation:
                 changes["last_inbound_at"] = event.timestamp
                 changes["latest_message_id"] = event.message_id
                 changes["session_turns"] = self.session_turns + 1
+                if self.bot_turn:
+                    changes["previous_bot_turn"] = self.bot_turn
+                    changes["bot_turn"] = ()
+            case ev.BotMessage():
+                if event.response:
+                    changes["bot_turn"] = (*self.bot_turn, event.response)
             case ev.SlotSet():
                 slots = dict(self.slots)
                 slots[event.name] = event.value

@@ -45,6 +45,8 @@ BUILTIN_RESPONSES = frozenset({
     "utter_free_chitchat_response", "utter_human_handoff_not_available", "utter_internal_error_rasa",
     "utter_no_knowledge_base", "utter_skip_question_answer", "utter_user_input_empty_error_rasa",
     "utter_user_input_too_long_error_rasa", "utter_inform_code_change", "utter_no_relevant_answer_found",
+    "utter_ask_continue_interrupted", "utter_too_many_invalid_answers", "utter_human_handoff", "utter_restarted",
+    "utter_date_slot_rejection", "utter_time_slot_rejection", "utter_phone_slot_rejection",
 })
 
 
