@@ -24,6 +24,7 @@ from bot.flows.model import (
     MappingType,
     Slot,
     SlotMapping,
+    SlotType,
 )
 
 COLLECT = "pattern_collect_information"
@@ -133,7 +134,13 @@ class CommandReader:
         if payload is not None:
             return self._clean(conversation, payload)
         commands: list[Command] = []
-        starting = self._starts(conversation, parse)
+        answer = self._typed_answer(conversation, text or "", parse, now=now, language=language)
+        # A typed answer to the pending question (a number, yes/no, a choice, a date...) is an
+        # answer, whatever intent the classifier guessed for a message as short as "two please".
+        starting = [] if answer else self._starts(conversation, parse)
+        if starting and self._free_text_pending(conversation) and isinstance(starting[0], StartFlow | PatternCommand) and (
+                isinstance(starting[0], StartFlow) or starting[0].pattern == "pattern_clarification"):
+            starting = []  # a pending free-text question takes the message as its answer
         commands += starting
         started_flows = [self.definition.flows[c.flow] for c in starting if isinstance(c, StartFlow)]
         commands += self._slots(conversation, text or "", parse, started_flows, now=now, language=language)
@@ -144,6 +151,23 @@ class CommandReader:
         if not commands:
             commands.append(PatternCommand("pattern_cannot_handle", {"reason": "cannot_handle_default"}))
         return self._clean(conversation, commands)
+
+    def _free_text_pending(self, conversation: Conversation) -> bool:
+        frame = asked(conversation)
+        slot = self.definition.slots.get(str(frame.context.get("collect"))) if frame is not None else None
+        return slot is not None and slot.type in (SlotType.TEXT, SlotType.ANY) and self._answers_with_text(slot, None, [])
+
+    def _typed_answer(self, conversation: Conversation, text: str, parse: Parse | None, *, now: datetime | None,
+                      language: str | None) -> bool:
+        """Whether the message answers the pending question with a value of the slot's (non-text) type."""
+        frame = asked(conversation)
+        if frame is None or text.lstrip().startswith("/"):
+            return False
+        slot = self.definition.slots.get(str(frame.context.get("collect")))
+        if slot is None or slot.type in (SlotType.TEXT, SlotType.ANY, SlotType.PRODUCT):
+            return False
+        value = self._extract(slot, text, parse, asked=True, triggered=False, now=now, language=language)
+        return value is not None and not isinstance(value, InvalidAnswer)
 
     def _starts(self, conversation: Conversation, parse: Parse | None) -> list[Command]:
         if parse is None or parse.intent is None:
@@ -188,11 +212,20 @@ class CommandReader:
                now: datetime | None, language: str | None) -> list[Command]:
         frame = asked(conversation)
         asked_slot = str(frame.context.get("collect")) if frame is not None and frame.step_id not in (None, "START") else None
-        fillable = self._fillable(conversation, started)
+        fillable = self._fillable(conversation, [])
+        prefill = self._fillable(Conversation(conversation_id=""), started)
         commands: list[Command] = []
         corrections: list[tuple[str, Any]] = []
+        if asked_slot is not None and asked_slot in self.definition.slots:
+            slot = self.definition.slots[asked_slot]
+            whole = self._extract(slot, "", parse, asked=False, triggered=False, now=now, language=language) is None
+            if whole and slot.type in (SlotType.TEXT, SlotType.ANY) and self._answers_with_text(slot, parse, started):
+                # the whole message is the answer (an address, a reason): it fills nothing else
+                fillable, prefill = set(), set()
+            elif started and slot.type in (SlotType.TEXT, SlotType.ANY, SlotType.PRODUCT):
+                asked_slot = None  # a flow starts instead: the free text is not an answer
         for slot in self.definition.slots.values():
-            if slot.name != asked_slot and slot.name not in fillable:
+            if slot.name != asked_slot and slot.name not in fillable | prefill:
                 continue
             value = self._extract(slot, text, parse, asked=slot.name == asked_slot, triggered=bool(started),
                                   now=now, language=language)
@@ -204,13 +237,18 @@ class CommandReader:
             current = conversation.slots.get(slot.name)
             if current == value:
                 continue
-            if current is not None and slot.name != asked_slot and not started:
+            if current is not None and slot.name != asked_slot and slot.name not in prefill:
                 corrections.append((slot.name, value))
             else:
                 commands.append(SetSlot(slot.name, value, "answer" if slot.name == asked_slot else "nlu"))
         if corrections:
             commands.append(CorrectSlots(tuple(corrections)))
         return commands
+
+    def _answers_with_text(self, slot: Slot, parse: Parse | None, started: list[Flow]) -> bool:
+        """Whether the asked slot takes the raw text and no flow starts instead."""
+        takes_text = any(m.type in (MappingType.FROM_TEXT, MappingType.FROM_LLM) for m in slot.mappings) or not slot.mappings
+        return takes_text and not started
 
     def _fillable(self, conversation: Conversation, started: list[Flow]) -> set[str]:
         flows = list(started)
@@ -242,8 +280,8 @@ class CommandReader:
                 return mapping.value
             if mapping.type is MappingType.FROM_TRIGGER_INTENT and triggered and intent in mapping.intent:
                 return mapping.value
-        if not asked or not text.strip():
-            return None
+        if not asked or not text.strip() or text.lstrip().startswith("/"):
+            return None  # a payload such as /greet is never the answer itself
         if any(m.type in (MappingType.FROM_TEXT, MappingType.FROM_LLM) for m in mappings):
             result = coerce_text(slot, text, language=language, now=now)
             if isinstance(result, Coerced):
@@ -269,6 +307,6 @@ class CommandReader:
             cleaned = meaningful
         if any(isinstance(c, SetSlot) and c.source == "answer" for c in cleaned):
             cleaned = [c for c in cleaned if not (isinstance(c, PatternCommand) and c.pattern == "pattern_chitchat")]
-        if any(isinstance(c, StartFlow | PatternCommand) for c in cleaned):
+        if any(isinstance(c, StartFlow | PatternCommand | CorrectSlots | SetSlot) for c in cleaned):
             cleaned = [c for c in cleaned if not isinstance(c, InvalidAnswer)]
         return cleaned
