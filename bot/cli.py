@@ -71,7 +71,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from bot.shell import run_shell
 
     settings = _settings(args)
-    return asyncio.run(run_shell(settings, conversation_id=args.conversation_id, rtl=args.rtl, persist=args.persist))
+    return asyncio.run(run_shell(settings, conversation_id=args.conversation_id, rtl=args.rtl, persist=args.persist,
+                                 debug=args.debug))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -135,6 +136,28 @@ def cmd_test_nlu(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_test_conversations(args: argparse.Namespace) -> int:
+    """Replay the conversation tests (tests/conversations by default) and show a diff per failing
+    turn. Exit 1 if any test case fails."""
+    from bot.testing import run_conversation_tests
+
+    settings = _settings(args)
+    return run_conversation_tests(
+        settings, [Path(p) for p in args.paths], select=args.select, fail_fast=args.fail_fast,
+        verbose=args.verbose, junit=Path(args.junit) if args.junit else None,
+    )
+
+
+_TEST_KINDS = ("nlu", "conversations", "e2e", "-h", "--help")
+
+
+def _default_test_kind(argv: list[str]) -> list[str]:
+    """``bot test [PATHS/OPTIONS]`` means ``bot test conversations ...``."""
+    if argv[:1] == ["test"] and (len(argv) == 1 or argv[1] not in _TEST_KINDS):
+        return ["test", "conversations", *argv[1:]]
+    return argv
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check flows, slots, responses, actions and NLU triggers; print every problem with
     file:line:column. Exit 1 if there is any error (warnings alone exit 0)."""
@@ -163,6 +186,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"{len(definition.flows)} flows, {len(definition.slots)} slots, {len(loaded.responses.names())} responses in "
           f"{len(loaded.files)} file(s): {len(problems.errors)} error(s), {len(problems.warnings)} warning(s)")
     return 1 if problems.errors else 0
+
+
+def cmd_visualize(args: argparse.Namespace) -> int:
+    """Draw each flow as a diagram: an HTML page with every flow, plus one SVG (and PNG) per flow."""
+    from bot.flows.defaults import load_project
+    from bot.flows.visualize import write_diagrams
+
+    settings = _settings(args)
+    languages = list(settings.languages.supported)
+    folders = [Path(p) for p in args.paths] or [settings.paths.flows]
+    loaded = load_project(folders, languages=languages, default_language=settings.languages.default, root=Path.cwd())
+    for problem in loaded.problems.errors:
+        print(problem, file=sys.stderr)
+    written = write_diagrams(loaded.definition, Path(args.out), formats=tuple(args.format.split(",")), flows=args.flow or None)
+    for path in written:
+        print(path)
+    return 1 if loaded.problems.errors else 0
 
 
 def cmd_vectors(args: argparse.Namespace) -> int:
@@ -232,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how to show right-to-left text: visual reorders it for terminals without bidi support",
     )
     shell.add_argument("--persist", action="store_true", help="use the configured store instead of a throw-away one")
+    shell.add_argument("--debug", action="store_true", help="after each turn show the parse, the commands, the slots and the stack")
     shell.set_defaults(handler=cmd_shell)
 
     train = sub.add_parser("train", help="train the NLU model from nlu_data/ (skips unchanged data)", description=cmd_train.__doc__)
@@ -240,8 +281,20 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=cmd_train)
 
-    test = sub.add_parser("test", help="test the bot: `bot test nlu` measures understanding", description="Test the bot.")
+    test = sub.add_parser(
+        "test", help="replay conversation tests; `bot test nlu` measures understanding",
+        description="Test the bot. `bot test [PATHS...]` runs the conversation tests (same as `bot test conversations`).",
+    )
     test_sub = test.add_subparsers(dest="what", metavar="WHAT", required=True)
+    talk = test_sub.add_parser("conversations", aliases=["e2e"], help="replay conversation tests (Rasa e2e format), the default",
+                               description=cmd_test_conversations.__doc__)
+    talk.add_argument("paths", nargs="*", help="test files or folders (default: tests/conversations beside config.yml)")
+    talk.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml)")
+    talk.add_argument("-k", dest="select", metavar="SUBSTRING", help="run only the test cases whose name contains this")
+    talk.add_argument("--fail-fast", action="store_true", help="stop at the first failing test case")
+    talk.add_argument("--verbose", "-v", action="store_true", help="print every turn, passing ones too")
+    talk.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
+    talk.set_defaults(handler=cmd_test_conversations)
     nlu = test_sub.add_parser("nlu", help="per-intent scores, confusion matrix, errors, entity scores", description=cmd_test_nlu.__doc__)
     nlu.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml)")
     nlu.add_argument("--cross-validation", type=int, default=5, metavar="N", help="folds when no --test-data is given (default 5)")
@@ -255,6 +308,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="NLU data whose intents triggers may use (default: paths.nlu_data); repeatable")
     check.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml)")
     check.set_defaults(handler=cmd_validate)
+    draw = sub.add_parser("visualize", help="draw flows as diagrams", description=cmd_visualize.__doc__)
+    draw.add_argument("paths", nargs="*", help="flow files or folders (default: paths.flows)")
+    draw.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml)")
+    draw.add_argument("--out", default=".bot/diagrams", help="output folder (default: .bot/diagrams)")
+    draw.add_argument("--format", default="html,svg", help="comma-separated: html, svg, png (png needs matplotlib)")
+    draw.add_argument("--flow", action="append", help="only this flow (repeatable); patterns only when named")
+    draw.set_defaults(handler=cmd_visualize)
+
     vectors = sub.add_parser("vectors", help="distill optional word vectors from a BERT-style encoder",
                              description=cmd_vectors.__doc__)
     vectors.add_argument("source", help="folder, wheel or zip with config.json, vocab.txt and model.safetensors")
@@ -266,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``bot`` command."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_default_test_kind(list(sys.argv[1:] if argv is None else argv)))
     try:
         return int(args.handler(args) or 0)
     except ConfigError as exc:

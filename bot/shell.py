@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import tempfile
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
+from bot.core.events import UserMessage
 from bot.core.messages import (
     InboundMessage,
     OutboundMessage,
@@ -50,6 +52,32 @@ def for_terminal(text: str, mode: str) -> str:
     return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
 
 
+def _debug_handler(stdout: TextIO) -> logging.Handler:
+    """Print the flows engine's commands as they are read."""
+    handler = logging.StreamHandler(stdout)
+    handler.setFormatter(logging.Formatter("  debug> %(message)s"))
+    logger = logging.getLogger("bot.flows.executor")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    return handler
+
+
+async def _show_state(engine: Engine, conversation_id: str, mode: str, stdout: TextIO) -> None:
+    """Print the last parse, the slots and the dialogue stack (``bot shell --debug``)."""
+    events = await engine.store.events(conversation_id)
+    user = next((e for e in reversed(events) if isinstance(e, UserMessage)), None)
+    if user is not None and user.parse is not None:
+        parse = user.parse
+        intent = f"{parse.intent.name} {parse.intent.confidence:.2f}" if parse.intent else "none"
+        entities = ", ".join(f"{e.entity}={e.value!r}" for e in parse.entities) or "none"
+        print(f"  debug> parse: intent {intent}; entities {for_terminal(entities, mode)}; language {parse.language}", file=stdout)
+    state = await engine.store.load(conversation_id)
+    slots = ", ".join(f"{k}={v!r}" for k, v in sorted(state.slots.items()) if v is not None) or "none"
+    stack = " > ".join(f"{f.flow_id}@{f.step_id}" for f in state.stack) or "empty"
+    print(f"  debug> slots: {for_terminal(slots, mode)}", file=stdout)
+    print(f"  debug> stack: {stack}; owner {state.owner}", file=stdout, flush=True)
+
+
 def render(message: OutboundMessage, mode: str, first: int = 1) -> tuple[list[str], list[str]]:
     """Lines to print for a bot message, and the payloads its numbered choices send."""
     content = message.content
@@ -82,6 +110,7 @@ async def run_shell(
     persist: bool = False,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    debug: bool = False,
 ) -> int:
     """Read lines, send them to the bot, print its answers until end of input or /stop."""
     stdin = stdin or sys.stdin
@@ -90,6 +119,7 @@ async def run_shell(
         store = None if persist else SQLiteStore(Path(tmp) / "shell.db")
         engine = Engine(settings, store=store)
         await engine.start()
+        handler = _debug_handler(stdout) if debug else None
         try:
             print(f"Chatting with the bot as {conversation_id!r}. Type {STOP} or press Ctrl-D to quit; "
                   "type a number to press a button.", file=stdout, flush=True)
@@ -117,6 +147,10 @@ async def run_shell(
                     payloads.extend(choices)
                     for out in lines:
                         print(f"bot> {out}", file=stdout, flush=True)
+                if debug:
+                    await _show_state(engine, conversation_id, rtl, stdout)
         finally:
+            if handler is not None:
+                logging.getLogger("bot.flows.executor").removeHandler(handler)
             await engine.stop()
     return 0

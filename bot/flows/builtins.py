@@ -171,7 +171,9 @@ async def clarify_flows(engine: FlowEngine, run: Run, frame: Frame) -> None:
 async def trigger_chitchat(engine: FlowEngine, run: Run, frame: Frame) -> None:
     """Answer small talk with the intent's own response (``utter_<intent>``), if it has one."""
     response = frame.context.get("response")
-    engine.say(run, str(response) if response and response in engine.responses else "utter_cannot_handle", frame)
+    values = frame.context.get("values") or {}
+    engine.say(run, str(response) if response and response in engine.responses else "utter_cannot_handle", frame,
+               {k: v for k, v in values.items() if v is not None})
 
 
 async def human_handoff(engine: FlowEngine, run: Run, frame: Frame) -> None:

@@ -147,7 +147,8 @@ class CommandReader:
         if not commands and parse is not None and parse.intent is not None and parse.intent.name not in FALLBACK_INTENTS:
             name = f"utter_{parse.intent.name}"
             if name in self.responses:
-                commands.append(PatternCommand("pattern_chitchat", {"response": name, "intent": parse.intent.name}))
+                values = {e.entity: e.value for e in parse.entities}  # "hello, I'm {name}" without a slot
+                commands.append(PatternCommand("pattern_chitchat", {"response": name, "intent": parse.intent.name, "values": values}))
         if not commands:
             commands.append(PatternCommand("pattern_cannot_handle", {"reason": "cannot_handle_default"}))
         return self._clean(conversation, commands)

@@ -120,6 +120,7 @@ class FlowEngine:
                 await self.advance(run)
             now = datetime.fromtimestamp(message.received_at, UTC)
             commands = self.reader.read(run.state, message.text, parse, now=now, language=run.state.language)
+            log.debug("commands: %s", ", ".join(map(repr, commands)) or "none")
             self.apply(run, commands)
             await self.advance(run)
         except FlowLoopError as exc:
