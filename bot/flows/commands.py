@@ -220,7 +220,8 @@ class CommandReader:
         if asked_slot is not None and asked_slot in self.definition.slots:
             slot = self.definition.slots[asked_slot]
             whole = self._extract(slot, "", parse, asked=False, triggered=False, now=now, language=language) is None
-            if whole and slot.type in (SlotType.TEXT, SlotType.ANY) and self._answers_with_text(slot, parse, started):
+            typed = text.strip() and not text.lstrip().startswith("/")
+            if typed and whole and slot.type in (SlotType.TEXT, SlotType.ANY) and self._answers_with_text(slot, parse, started):
                 # the whole message is the answer (an address, a reason): it fills nothing else
                 fillable, prefill = set(), set()
             elif started and slot.type in (SlotType.TEXT, SlotType.ANY, SlotType.PRODUCT):
