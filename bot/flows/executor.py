@@ -290,8 +290,9 @@ class FlowEngine:
             run.emit(ev.ActionRun(name=name))
             await builtin(self, run, frame)
             return
-        if self.actions is None or (name not in self.custom_actions and not self.remote_unknown):
-            if not name.startswith(("validate_", "action_ask_")):
+        optional = name.startswith(("validate_", "action_ask_"))  # run only when declared or known
+        if self.actions is None or (name not in self.custom_actions and (optional or not self.remote_unknown)):
+            if not optional:
                 log.error("action %r is not known; known custom actions: %s", name, ", ".join(sorted(self.custom_actions)) or "none")
             return
         await self.run_custom(run, frame, name)
