@@ -196,6 +196,16 @@ async def repeat_bot_messages(engine: FlowEngine, run: Run, frame: Frame) -> Non
         engine.say(run, name, frame)
 
 
+async def nothing(engine: FlowEngine, run: Run, frame: Frame) -> None:
+    """Rasa Pro actions with no meaning here (routing, metrics, voice): accepted and ignored."""
+
+
+async def clean_stack(engine: FlowEngine, run: Run, frame: Frame) -> None:
+    """Cancel every other frame on the stack."""
+    for other in reversed([f for f in run.state.stack if f.frame_id != frame.frame_id]):
+        run.emit(ev.FlowCancelled(flow_id=other.flow_id, frame_id=other.frame_id))
+
+
 BUILTINS: dict[str, Builtin] = {
     "action_run_slot_rejections": run_slot_rejections,
     "action_cancel_flow": cancel_flow,
@@ -208,4 +218,8 @@ BUILTINS: dict[str, Builtin] = {
     "action_session_start": session_start,
     "action_restart": restart,
     "action_repeat_bot_messages": repeat_bot_messages,
+    "action_clean_stack": clean_stack,
+    "action_reset_routing": nothing,
+    "action_handoff_metric": nothing,
+    "action_hangup": nothing,
 }

@@ -292,7 +292,10 @@ class FlowEngine:
             return
         optional = name.startswith(("validate_", "action_ask_"))  # run only when declared or known
         if self.actions is None or (name not in self.custom_actions and (optional or not self.remote_unknown)):
-            if not optional:
+            if not optional and self.actions is None:
+                log.error("custom action %r cannot run: no action runner is configured (set actions.module or "
+                          "actions.endpoint in config.yml)", name)
+            elif not optional:
                 log.error("action %r is not known; known custom actions: %s", name, ", ".join(sorted(self.custom_actions)) or "none")
             return
         await self.run_custom(run, frame, name)

@@ -9,6 +9,7 @@ raised one at a time.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -62,8 +63,9 @@ def yaml_files(folders: Iterable[Path]) -> list[Path]:
     for folder in folders:
         if folder.is_file():
             found.append(folder)
-        elif folder.is_dir():
-            found.extend(p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+        elif folder.is_dir():  # symlinked folders are followed: link Rasa's data/flows and domain/ in
+            for parent, _, names in os.walk(folder, followlinks=True):
+                found.extend(Path(parent) / n for n in names if n.endswith((".yml", ".yaml")) and (Path(parent) / n).is_file())
     return sorted(set(found))
 
 

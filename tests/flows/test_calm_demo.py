@@ -26,3 +26,27 @@ def test_the_calm_demo_loads_and_validates_unchanged() -> None:
     transfer = flows["transfer_money"]
     assert "ask_amount" in transfer.steps and transfer.first == "transfer_money_0_collect_transfer_money_recipient"
     assert len(loaded.definition.slots) > 20 and "utter_ask_transfer_money_recipient" in loaded.responses
+
+
+def test_its_nlu_triggered_flows_run_in_bot_shell(tmp_path: Path) -> None:
+    """add_contact starts from its intent and asks its questions (its custom action is not ours to run)."""
+    import asyncio
+    import io
+
+    from bot.config import load_settings
+    from bot.shell import run_shell
+
+    folder = tmp_path / "bot"
+    folder.mkdir()
+    (folder / "flows").symlink_to(DEMO / "data" / "flows")
+    (folder / "domain").symlink_to(DEMO / "domain")
+    settings = load_settings(None, {"BOT__PATHS__FLOWS": str(folder), "BOT__PATHS__MODELS": str(tmp_path / "models"), "BOT__PATHS__NLU_DATA": str(tmp_path / "nlu"),
+                                    "BOT__LANGUAGES__SUPPORTED": "[en]", "BOT__PATHS__RESPONSES": str(tmp_path / "none.yml")})
+    out = io.StringIO()
+    code = asyncio.run(run_shell(settings, rtl="logical", stdin=io.StringIO("/add_contact\n@jane\nJane\n2\n/check_balance\n"), stdout=out))
+    text = out.getvalue()
+    assert code == 0
+    assert "bot> What's the handle of the user you want to add?" in text
+    assert "bot> What's the name of the user you want to add?" in text
+    assert "bot> Do you want to add Jane(@jane) to your contacts?" in text
+    assert "bot>   2) No, cancel" in text
