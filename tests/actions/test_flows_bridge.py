@@ -97,6 +97,6 @@ async def test_pause_reset_and_response_events_are_applied(tmp_path: Path, actio
 
 async def test_an_action_that_raises_leads_to_internal_error_and_the_flow_goes_on(tmp_path: Path, action_server: str,
                                                                                    http: httpx.AsyncClient) -> None:
-    said, conversation = await converse(tmp_path, RemoteActions(action_server, http, timeout=10), "/explode", "/check_order")
+    said, _ = await converse(tmp_path, RemoteActions(action_server, http, timeout=10), "/explode", "/check_order")
     assert said[0][0] == "Sorry, something went wrong on our side. Please try again in a moment."
     assert said[1] == ["Which order?"], "the conversation goes on"
