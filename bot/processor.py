@@ -105,7 +105,7 @@ class Processor:
             log.exception("the dialogue failed on message %s", message.message_id)
             decision = Decision(utterances=(_internal_error(state.language or self.default_language),))
         events.extend(decision.events)
-        state = conversation.apply_all(events)
+        # _say reads only the conversation id: no need to fold the decision's events again
         return events, self._say(state, entry, decision.utterances, events)
 
     def _expired(self, conversation: Conversation, now: float) -> bool:

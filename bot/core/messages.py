@@ -6,8 +6,8 @@ provider dicts. Each content type carries a ``kind`` tag so that it serializes u
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -19,7 +19,7 @@ JSON = Any
 
 def new_message_id() -> str:
     """A fresh message id for messages that arrive without a provider id."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as unique as uuid4().hex, several times cheaper
 
 
 class MediaKind(StrEnum):

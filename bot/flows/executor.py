@@ -10,7 +10,7 @@ is an event, so the conversation state is always the fold of its log. Built-in a
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -170,7 +170,7 @@ class FlowEngine:
                 frame_type = "regular"
         if not flow.is_pattern:
             run.flow_started = True
-        run.emit(ev.FlowStarted(flow_id=flow_id, frame_id=uuid.uuid4().hex[:8], step_id=START, frame_type=frame_type,
+        run.emit(ev.FlowStarted(flow_id=flow_id, frame_id=os.urandom(4).hex(), step_id=START, frame_type=frame_type,
                                 context=dict(context or {})))
 
     # ------------------------------------------------------------------ running steps
