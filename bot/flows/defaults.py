@@ -13,7 +13,6 @@ from functools import cache
 from pathlib import Path
 
 from bot.flows.loader import Loaded, load_flows
-from bot.flows.problems import Problems
 from bot.flows.validate import validate
 from bot.responses.catalog import Responses
 
@@ -55,8 +54,3 @@ def load_project(folders: Sequence[Path], *, languages: Sequence[str], default_l
              custom_actions=custom_actions)
     return with_patterns(loaded, languages)
 
-
-def check(loaded: Loaded) -> Problems:
-    """The problems of a loaded project (raises ``FlowsError`` on errors)."""
-    loaded.problems.raise_if_errors()
-    return loaded.problems

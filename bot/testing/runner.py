@@ -8,14 +8,12 @@ the step's assertions and the classic steps after it are checked against that tu
 
 from __future__ import annotations
 
-import inspect
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bot.actions.base import ActionRunner
 from bot.config import Settings
@@ -55,18 +53,14 @@ def build_engine(settings: Settings, *, actions: ActionRunner | None = None,
     ``Processor.turn`` writes nothing, and the runner keeps each conversation in memory.
     """
     store = SQLiteStore(Path(tempfile.gettempdir()) / f"bot-test-{uuid.uuid4().hex}.db")
-    # Engines that take no ``actions`` keyword (before the flows engine) get the override only.
-    wiring: dict[str, Any] = {"actions": actions} if "actions" in inspect.signature(Engine).parameters else {}
-    engine = Engine(settings, store=store, dialogue=dialogue, **wiring)
+    engine = Engine(settings, store=store, dialogue=dialogue, actions=actions)
     engine.actions_override = actions  # type: ignore[attr-defined]
     return engine
 
 
 async def close_engine(engine: Engine) -> None:
     """Release what an unstarted engine holds (its HTTP client)."""
-    http = getattr(engine, "http", None)
-    if http is not None:
-        await http.aclose()
+    await engine.http.aclose()
 
 
 class FakeClock:
