@@ -63,8 +63,9 @@ async def run_slot_rejections(engine: FlowEngine, run: Run, frame: Frame) -> Non
     if value is not None and isinstance(step, CollectStep):
         document = engine.document(run.state, frame)
         for rejection in step.rejections:
-            if rejection.condition.evaluate(document):
-                engine.say(run, rejection.utter, frame)
+            verdict = rejection.condition.decide(document)
+            if verdict is not False:  # as in Rasa, a rejection that cannot be decided rejects the value
+                engine.say(run, rejection.utter if verdict else "utter_internal_error_rasa", frame)
                 run.emit(ev.SlotSet(name=name, value=None))
                 count_failure(engine, run, frame)
                 return
@@ -104,7 +105,7 @@ async def cancel_flow(engine: FlowEngine, run: Run, frame: Frame) -> None:
         flow = engine.definition.flows.get(flow_frame.flow_id)
         if flow is not None and not flow.is_pattern:
             engine.reset_slots(run, flow)
-    names = [engine.definition.flows[f.flow_id].name for f in cancelled if not f.flow_id.startswith("pattern_")]
+    names = [engine.definition.flows[f.flow_id].readable_name(run.state.language) for f in cancelled if not f.flow_id.startswith("pattern_")]
     _set_context(run, frame, canceled_name=names[0] if names else "", canceled_frames=[f.frame_id for f in cancelled])
 
 
@@ -116,7 +117,7 @@ async def cancel_interrupted_flows(engine: FlowEngine, run: Run, frame: Frame) -
         flow = engine.definition.flows.get(flow_frame.flow_id)
         if flow is not None and not flow.is_pattern:
             engine.reset_slots(run, flow)
-    names = [engine.definition.flows[f.flow_id].name for f in below if not f.flow_id.startswith("pattern_")]
+    names = [engine.definition.flows[f.flow_id].readable_name(run.state.language) for f in below if not f.flow_id.startswith("pattern_")]
     frame = _set_context(run, frame, canceled_name=", ".join(names))
     engine.say(run, "utter_flow_cancelled_rasa", frame)
 
@@ -159,7 +160,7 @@ async def correct_flow_slot(engine: FlowEngine, run: Run, frame: Frame) -> None:
 async def clarify_flows(engine: FlowEngine, run: Run, frame: Frame) -> None:
     """Ask which of several flows the customer meant, one button each."""
     names = [n for n in frame.context.get("names", []) if n in engine.definition.flows]
-    buttons = tuple(Button(title=engine.definition.flows[n].name, payload=f"/StartFlow({n})") for n in names)
+    buttons = tuple(Button(title=engine.definition.flows[n].readable_name(run.state.language), payload=f"/StartFlow({n})") for n in names)
     frame = _set_context(run, frame, clarification_options=", ".join(b.title for b in buttons))
     engine.say(run, "utter_clarification_options_rasa", frame)
     if run.utterances and run.utterances[-1].response == "utter_clarification_options_rasa":
@@ -186,8 +187,9 @@ async def session_start(engine: FlowEngine, run: Run, frame: Frame) -> None:
 
 
 async def restart(engine: FlowEngine, run: Run, frame: Frame) -> None:
-    """Forget every slot and flow."""
+    """Forget every slot and flow (slots go back to their initial values)."""
     run.emit(ev.Restarted())
+    engine.initial_values(run)
 
 
 async def repeat_bot_messages(engine: FlowEngine, run: Run, frame: Frame) -> None:

@@ -132,13 +132,13 @@ class CommandReader:
         """The commands of this message, cleaned up (Rasa's ``clean_up_commands``)."""
         payload = parse_payload(text or "", self.definition.slots)
         if payload is not None:
-            return self._clean(conversation, payload)
+            return self._clean(conversation, self._corrections(conversation, payload))
         commands: list[Command] = []
         answer = self._typed_answer(conversation, text or "", parse, now=now, language=language)
         # A typed answer to the pending question (a number, yes/no, a choice, a date...) is an
         # answer, whatever intent the classifier guessed for a message as short as "two please".
-        starting = [] if answer else self._starts(conversation, parse)
-        if starting and self._free_text_pending(conversation) and isinstance(starting[0], StartFlow | PatternCommand) and (
+        starting = [] if answer or self.forced_slot(conversation) else self._starts(conversation, parse)
+        if starting and not (text or "").lstrip().startswith("/") and self._free_text_pending(conversation) and isinstance(starting[0], StartFlow | PatternCommand) and (
                 isinstance(starting[0], StartFlow) or starting[0].pattern == "pattern_clarification"):
             starting = []  # a pending free-text question takes the message as its answer
         commands += starting
@@ -291,12 +291,45 @@ class CommandReader:
             return InvalidAnswer(slot.name, result.reason, result.expected)
         return None
 
+    def _corrections(self, conversation: Conversation, commands: list[Command]) -> list[Command]:
+        """A button's new value for a slot already filled by a flow on the stack is a correction (as in Rasa)."""
+        frame = asked(conversation)
+        asked_slot = frame.context.get("collect") if frame is not None else None
+        collected = {slot for f in conversation.stack if not f.flow_id.startswith("pattern_") and f.flow_id in self.definition.flows
+                     for slot in self.definition.flows[f.flow_id].collected_slots()}
+        corrected = [c for c in commands if isinstance(c, SetSlot) and c.name != asked_slot and c.name in collected
+                     and conversation.slots.get(c.name) is not None and conversation.slots.get(c.name) != c.value]
+        if not corrected:
+            return commands
+        rest = [c for c in commands if c not in corrected]
+        return [*rest, CorrectSlots(tuple((c.name, c.value) for c in corrected))]
+
+    def forced_slot(self, conversation: Conversation) -> str | None:
+        """The slot asked by a collect step with ``force_slot_filling: true``, if that is the pending question."""
+        frame = asked(conversation)
+        if frame is None:
+            return None
+        flow = self.definition.flows.get(str(frame.context.get("flow_id")))
+        step = flow.steps.get(str(frame.context.get("step_id"))) if flow is not None else None
+        return step.collect if isinstance(step, CollectStep) and step.force_slot_filling else None
+
     def _clean(self, conversation: Conversation, commands: list[Command]) -> list[Command]:
+        forced = self.forced_slot(conversation)
+        if forced is not None:
+            # Rasa's force_slot_filling: only the answer counts; anything else cannot be handled now
+            commands = [c for c in commands if isinstance(c, SetSlot | InvalidAnswer) and (
+                c.name if isinstance(c, SetSlot) else c.slot) == forced]
+            return commands or [PatternCommand("pattern_cannot_handle", {"reason": "cannot_handle_not_supported"})]
         stack_flows = {f.flow_id for f in conversation.stack}
         user = active_user_frame(conversation.stack)
         cleaned: list[Command] = []
+        refused = False
         for command in commands:
-            if isinstance(command, StartFlow) and (command.flow not in self.definition.flows or command.flow in stack_flows):
+            if isinstance(command, StartFlow) and command.flow in stack_flows:
+                continue  # already running: the pending question is asked again (as in Rasa)
+            if isinstance(command, StartFlow) and (command.flow not in self.definition.flows
+                                                   or not self._may_start(self.definition.flows[command.flow], conversation)):
+                refused = True  # guards hold for buttons too: /StartFlow(refund) cannot skip ``if: slots.verified``
                 continue
             if isinstance(command, PatternCommand):
                 if command.pattern == "pattern_cancel_flow" and user is None:
@@ -311,4 +344,6 @@ class CommandReader:
             cleaned = [c for c in cleaned if not (isinstance(c, PatternCommand) and c.pattern == "pattern_chitchat")]
         if any(isinstance(c, StartFlow | PatternCommand | CorrectSlots | SetSlot) for c in cleaned):
             cleaned = [c for c in cleaned if not isinstance(c, InvalidAnswer)]
+        if refused and not cleaned:
+            cleaned = [PatternCommand("pattern_cannot_handle", {"reason": "cannot_handle_default"})]
         return cleaned

@@ -3,7 +3,8 @@
 A condition is parsed once, at load time (syntax errors name their column), and evaluated against
 ``{"slots": {...}, "context": {...}}``. Evaluation never raises: whatever cannot be decided at run
 time (a template naming a missing value, a rendered text that does not parse, a bad regex held by a
-slot) makes the whole condition false, ``not`` around it included, as in Rasa, and is logged.
+slot) makes the whole condition false, ``not`` around it included, as in Rasa, and is logged
+(``decide`` says None instead, for rejections, which Rasa treats as violated then).
 
 Grammar (a recursive-descent parser; pypred gives ``and``/``or`` equal precedence, we do not)::
 
@@ -139,6 +140,10 @@ class Condition:
 
     def evaluate(self, document: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> bool:
         """Whether the condition holds for ``document``; false (never an exception) when it cannot be decided."""
+        return self.decide(document, context) is True
+
+    def decide(self, document: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> bool | None:
+        """Whether the condition holds for ``document``, or None (logged) when it cannot be decided."""
         tree = self._parsed.tree
         try:
             if self._parsed.templated:
@@ -147,8 +152,8 @@ class Condition:
                 tree = _parse(rendered, templates=False).tree
             return _truth(tree, document)
         except (ConditionError, MissingTemplateValue, re.error, TypeError) as exc:
-            log.warning("condition %r is false: %s", self.source, exc)
-            return False
+            log.warning("condition %r cannot be decided: %s", self.source, exc)
+            return None
 
     def names(self) -> frozenset[tuple[str, ...]]:
         """The dotted names the condition reads, split on dots, templates' names included."""

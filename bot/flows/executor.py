@@ -115,6 +115,8 @@ class FlowEngine:
         """The events and utterances of this turn."""
         run = Run(conversation, message, _user_event(message, parse))
         try:
+            if conversation.session_turns == 1:
+                self.initial_values(run)
             if conversation.session_turns == 1 and "pattern_session_start" in self.definition.flows:
                 self.start(run, "pattern_session_start")
                 await self.advance(run)
@@ -131,6 +133,12 @@ class FlowEngine:
             run.steps = 0
             await self.advance(run)
         return Decision(events=tuple(run.events), utterances=tuple(run.utterances))
+
+    def initial_values(self, run: Run) -> None:
+        """Give unset slots their ``initial_value`` (a new conversation, session or restart)."""
+        for name, slot in self.definition.slots.items():
+            if slot.initial_value is not None and run.state.slots.get(name) is None:
+                run.emit(ev.SlotSet(name=name, value=slot.initial_value))
 
     # ------------------------------------------------------------------ commands
 
@@ -222,6 +230,14 @@ class FlowEngine:
             await self.run_action(run, frame, name)
             return run.state.owner is not Owner.BOT
         if isinstance(step, CollectStep):
+            if not self._can_ask(step):
+                # Rasa: no utter_ask_<slot>, no action_ask_<slot> and no initial value: the flow cannot go on
+                log.error("flow %s cannot ask for slot %r: define the response %s or the action action_ask_%s",
+                          flow.id, step.collect, step.utter, step.collect)
+                run.emit(ev.FlowCancelled(flow_id=flow.id, frame_id=frame.frame_id))
+                self.reset_slots(run, flow)
+                self.start(run, "pattern_internal_error", {"error_type": "cannot_ask", "info": step.collect})
+                return False
             if step.ask_before_filling and run.state.slots.get(step.collect) is not None:
                 run.emit(ev.SlotSet(name=step.collect, value=None))
             self.start(run, "pattern_collect_information", {
@@ -237,6 +253,11 @@ class FlowEngine:
             self.start(run, step.call, frame_type="call")
         return False
 
+    def _can_ask(self, step: CollectStep) -> bool:
+        slot = self.definition.slots.get(step.collect)
+        return (step.utter in self.responses or f"action_ask_{step.collect}" in self.custom_actions
+                or (slot is not None and slot.initial_value is not None))
+
     def end(self, run: Run, frame: Frame, flow: Flow, *, linking: bool = False) -> None:
         """Pop a finished frame, reset its slots, and start what comes after (resume or completed)."""
         run.emit(ev.FlowCompleted(flow_id=flow.id, frame_id=frame.frame_id))
@@ -249,10 +270,10 @@ class FlowEngine:
         if any(f.flow_id == "pattern_continue_interrupted" for f in run.state.stack[index + 1:]):
             return  # already asking whether to go back
         if below is not None:
-            name = self.definition.flows[below.flow_id].name
+            name = self.definition.flows[below.flow_id].readable_name(run.state.language)
             self.start(run, "pattern_continue_interrupted", {"previous_flow_name": name, "previous_flow_id": below.flow_id})
         elif not run.state.stack and flow.run_pattern_completed and "pattern_completed" in self.definition.flows:
-            self.start(run, "pattern_completed", {"previous_flow_name": flow.name})
+            self.start(run, "pattern_completed", {"previous_flow_name": flow.readable_name(run.state.language)})
 
     def reset_slots(self, run: Run, flow: Flow) -> None:
         """Reset the slots a flow (and the flows it calls) filled, unless persisted."""

@@ -178,13 +178,34 @@ class _Reader:
         if not isinstance(persisted, list) or not all(isinstance(s, str) for s in persisted):
             self.problems.error("bad-value", doc.at((*path, "persisted_slots")), "'persisted_slots' must be a list of slot names")
             persisted = []
+        translations = self._translations(doc, body.get("translation"), (*path, "translation"))
         if first is None:
             return None
         return Flow(
             id=flow_id, name=str(body.get("name") or flow_id.replace("_", " ")), description=str(body.get("description") or ""),
             steps=steps.ordered(), first=first, where=where, guard=guard, nlu_triggers=triggers, persisted_slots=tuple(persisted),
-            run_pattern_completed=bool(body.get("run_pattern_completed", True)),
+            run_pattern_completed=bool(body.get("run_pattern_completed", True)), translations=translations,
         )
+
+    def _translations(self, doc: Located, raw: Any, path: PathKey) -> dict[str, str]:
+        """``translation: {ar: {name: ...}}``: the flow's name per language (Rasa Pro 3.21's shape)."""
+        if raw is None:
+            return {}
+        names: dict[str, str] = {}
+        if not isinstance(raw, dict):
+            self.problems.error("bad-value", doc.at(path), "'translation' must map languages to {name: ...}, e.g. {ar: {name: طلب}}")
+            return names
+        for language, body in raw.items():
+            if language == "metadata":
+                continue
+            if language not in self.languages:
+                self.problems.warning("unknown-language", doc.at((*path, language)),
+                                      f"language {language!r} is not configured; configured: {', '.join(self.languages)}")
+            if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+                self.problems.error("bad-value", doc.at((*path, language)), f"translation {language!r} must be {{name: <the flow's name>}}")
+                continue
+            names[str(language)] = body["name"]
+        return names
 
     def _triggers(self, doc: Located, raw: Any, path: PathKey) -> tuple[NluTrigger, ...]:
         if raw is None:

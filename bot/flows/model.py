@@ -190,7 +190,12 @@ class Flow:
     nlu_triggers: tuple[NluTrigger, ...] = ()
     persisted_slots: tuple[str, ...] = ()
     run_pattern_completed: bool = True
+    translations: Mapping[str, str] = field(default_factory=dict)  # language -> name (``translation:``)
     builtin: bool = False  # a pattern shipped with the engine (a designer's flow of the same id replaces it)
+
+    def readable_name(self, language: str | None) -> str:
+        """The flow's name in ``language`` (its ``translation:``), else its ``name``."""
+        return self.translations.get(language or "", self.name)
 
     @property
     def is_pattern(self) -> bool:

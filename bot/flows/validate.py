@@ -6,6 +6,7 @@ file:line:column, the bad value and what is allowed; errors stop the bot, warnin
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -22,6 +23,9 @@ from bot.flows.model import (
     Step,
 )
 from bot.flows.problems import Problems, known
+from bot.responses.jinja import JINJA
+
+_JINJA_LOOKING = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}|\{%")
 
 PATTERNS = (
     "pattern_cancel_flow", "pattern_correction", "pattern_continue_interrupted", "pattern_completed", "pattern_chitchat",
@@ -87,6 +91,7 @@ class _Checker:
                                         f"intent {trigger.intent!r} has no NLU examples, so it can never start {flow.id!r}"
                                         f"{known(self.nlu_intents, trigger.intent)}")
         self._languages()
+        self._templates()
 
     def _flow(self, flow: Flow) -> None:
         steps = flow.steps
@@ -206,6 +211,16 @@ class _Checker:
         if trapped:
             self.problems.error("endless-loop", steps[trapped[0]].where,
                                 f"flow {flow.id!r} loops with no way out: from {', '.join(repr(s) for s in trapped[:5])} no path reaches END or a link")
+
+    def _templates(self) -> None:
+        for name, variations in sorted(self.loaded.responses.by_name.items()):
+            for variation in variations:
+                found = _JINJA_LOOKING.search(variation.text or "") if variation.template != JINJA else None
+                if found is not None:
+                    self.problems.warning("literal-braces", self.loaded.response_where.get(name, name),
+                                          f"response {name!r} writes {found[0]!r}, which is shown as written; add "
+                                          "'metadata: {template: jinja}' to the variation for Rasa's Jinja, or write {slot}")
+                    break
 
     def _languages(self) -> None:
         if len(self.languages) < 2:

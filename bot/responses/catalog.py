@@ -16,6 +16,7 @@ from typing import Any
 from bot.core.messages import Button
 from bot.errors import DataError
 from bot.flows.conditions import Condition, ConditionError, parse_condition
+from bot.responses.jinja import JINJA, JinjaTemplates
 from bot.yamlsource import Located, read_yaml
 
 VARIATION_KEYS = (
@@ -67,6 +68,7 @@ class Variation:
     conditions: tuple[SlotCondition | PredicateCondition, ...] = ()
     image: str | None = None
     custom: Mapping[str, Any] | None = None
+    template: str | None = None  # "jinja" (``metadata: {template: jinja}``); else ``{slot}`` placeholders
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +147,15 @@ def _variation(doc: Located, path: tuple[Any, ...], raw: Any, languages: list[st
     text = raw.get("text")
     if text is not None and not isinstance(text, str):
         text = str(text)
-    if isinstance(text, str):
+    metadata = raw.get("metadata") or {}
+    template = metadata.get("template") if isinstance(metadata, dict) else None
+    if template is not None and template != JINJA:
+        problems.append(f"{doc.where((*path, 'metadata', 'template'))}: unknown template kind {template!r}; the known one is 'jinja'")
+    if isinstance(text, str) and template == JINJA:
+        wrong = JinjaTemplates().check(text)
+        if wrong is not None:
+            problems.append(f"{doc.where((*path, 'text'))}: bad Jinja template {text!r}: {wrong}")
+    elif isinstance(text, str):
         try:
             list(string.Formatter().parse(text))
         except ValueError as exc:
@@ -184,6 +194,7 @@ def _variation(doc: Located, path: tuple[Any, ...], raw: Any, languages: list[st
         conditions=tuple(conditions),
         image=raw.get("image"),
         custom=raw.get("custom"),
+        template=template,
     )
 
 

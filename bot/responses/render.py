@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core.messages import OutboundContent, OutButtons, OutText
 from bot.responses.catalog import Responses, Variation
+from bot.responses.jinja import JINJA, JinjaTemplates
 
 _FORMATTER = string.Formatter()
 
@@ -20,6 +21,7 @@ class ResponseRenderer:
         self.responses = responses
         self.default_language = default_language
         self._rng = rng or random.Random()
+        self._jinja = JinjaTemplates()
 
     def has(self, name: str) -> bool:
         """Whether a response of that name exists."""
@@ -33,9 +35,15 @@ class ResponseRenderer:
         chosen = self._choose(variations, language or self.default_language, channel, values)
         if chosen is None:
             return None
-        text = fill(chosen.text or "", values)
+        if chosen.template == JINJA:
+            def filled(text: str) -> str:
+                return self._jinja.render(text, values) if "{" in text else text
+        else:
+            def filled(text: str) -> str:
+                return fill(text, values)
+        text = filled(chosen.text or "")
         if chosen.buttons:
-            buttons = tuple(type(b)(title=fill(b.title, values), payload=b.payload) for b in chosen.buttons)
+            buttons = tuple(type(b)(title=filled(b.title), payload=b.payload) for b in chosen.buttons)
             return OutButtons(text=text, buttons=buttons)
         return OutText(text=text)
 
@@ -61,10 +69,12 @@ class ResponseRenderer:
         group = next(g for g in groups if g)
         # Our addition: prefer variations whose {placeholders} can all be filled, and among
         # those the ones that say the most of what is known.
-        complete = [v for v in group if not missing(v.text or "", values)]
+        complete = [v for v in group if v.template == JINJA or not missing(v.text or "", values)]
         if complete:
-            most = max(len(placeholders(v.text or "")) for v in complete)
-            group = [v for v in complete if len(placeholders(v.text or "")) == most]
+            def known(v: Variation) -> int:
+                return 0 if v.template == JINJA else len(placeholders(v.text or ""))
+            most = max(map(known, complete))
+            group = [v for v in complete if known(v) == most]
         return self._rng.choice(group)
 
 

@@ -18,7 +18,7 @@ from bot.flows.defaults import load_project
 from bot.flows.executor import FlowEngine, FlowSettings
 from bot.nlu.commands import CommandUnderstanding
 from bot.processor import Processor
-from bot.state.base import InboxEntry
+from tests.flows import chatting
 
 FLOWS = """
 flows:
@@ -107,36 +107,11 @@ class Actions:
         return frozenset({"action_lookup"})
 
 
-class Chat:
-    """Drives a conversation through the real processor and flows engine."""
+class Chat(chatting.Chat):
+    """The pizza bot above, with ``extra`` flows, an action runner and engine settings."""
 
     def __init__(self, folder: Path, *, extra: str = "", actions: Actions | None = None, **settings: Any) -> None:
-        (folder / "flows.yml").write_text(FLOWS.replace("actions:", extra.strip("\n") + "\nactions:", 1))
-        loaded = load_project([folder], languages=["en", "ar"], default_language="en")
-        loaded.problems.raise_if_errors()
-        self.engine = FlowEngine(loaded.definition, loaded.responses, default_language="en", actions=actions,
-                                 settings=FlowSettings(**settings))
-        self.processor = Processor(None, CommandUnderstanding(["en", "ar"]), self.engine, languages=["en", "ar"],  # type: ignore[arg-type]
-                                   default_language="en", session_expiry_seconds=3600, carry_over_slots=False)
-        self.conversation = Conversation(conversation_id="c1")
-        self.clock = 1_000_000.0
-        self.events: list[ev.Event] = []
-
-    async def say(self, text: str, wait: float = 1.0) -> list[str]:
-        self.clock += wait
-        message = InboundMessage(message_id=str(self.clock), conversation_id="c1", channel="test", content=Text(body=text),
-                                 received_at=self.clock)
-        events, outbound = await self.processor.turn(self.conversation, InboxEntry(entry_id="e", message=message))
-        self.events = events
-        self.conversation = self.conversation.apply_all(events)
-        return [getattr(m.content, "text", "") for m in outbound]
-
-    @property
-    def stack(self) -> list[str]:
-        return [f.flow_id for f in self.conversation.stack]
-
-    def slot(self, name: str) -> Any:
-        return self.conversation.slots.get(name)
+        super().__init__(folder, FLOWS.replace("actions:", extra.strip("\n") + "\nactions:", 1), actions=actions, **settings)
 
 
 @pytest.fixture
@@ -282,8 +257,9 @@ async def test_a_failing_action_leads_to_internal_error_and_the_conversation_goe
 async def test_replies_follow_the_conversation_language(chat: Chat) -> None:
     await chat.say('/order_pizza{"size": "small", "quantity": 2}')
     chat.conversation = chat.conversation.apply(ev.LanguageSet(language="ar", source="customer"))
-    assert await chat.say("/SetSlots(quantity=3)") == ["أطلب 3 small؟"], "Arabic variation, English fallback elsewhere"
-    assert chat.conversation.bot_turn == ("utter_ask_confirm",)
+    assert await chat.say("/SetSlots(quantity=3)") == ["تمام، عدّلتها إلى 3.", "أطلب 3 small؟"], (
+        "a correction, said in Arabic; the question's Arabic variation, English fallback elsewhere")
+    assert chat.conversation.bot_turn == ("utter_corrected_previous_input", "utter_ask_confirm")
 
 
 async def test_session_expiry_clears_the_stack_and_runs_session_start(tmp_path: Path) -> None:

@@ -303,6 +303,27 @@ flows:
       - id: END  # <-
         action: utter_done
 """, "reserved-id"),
+    "translation that is not a name": ("""\
+flows:
+  f:
+    description: d
+    translation:
+      ar: طلب  # <-
+    steps:
+      - action: utter_done
+""", "bad-value"),
+    "Jinja response that does not parse": ("""\
+responses:
+  utter_later:
+    - text: "Bye {{ context.name "  # <-
+      metadata: {template: jinja}
+""", "bad-response"),
+    "unknown response template kind": ("""\
+responses:
+  utter_later:
+    - text: "Bye"
+      metadata: {template: mustache}  # <-
+""", "bad-response"),
     "broken YAML": ("""\
 flows:
   f:
@@ -366,3 +387,30 @@ def test_default_step_ids_follow_rasa(tmp_path: Path) -> None:
     assert flow.first == "track_order_0_collect_order_id"
     assert flow.steps["track_order_0_collect_order_id"].next == "track_order_1_action_check_order"
     assert flow.steps["ask_amount"].next == "END"
+
+
+def test_rasa_jinja_written_without_the_jinja_metadata_is_a_warning(tmp_path: Path) -> None:
+    text = """\
+responses:
+  utter_later:
+    - text: "Bye {{ context.name }}"
+"""
+    problems = check(tmp_path, text)
+    (warning,) = [p for p in problems.warnings if p.code == "literal-braces"]
+    assert "{{ context.name }}" in warning.message and "metadata: {template: jinja}" in warning.message
+    assert warning.where.startswith("flows.yml:3")
+
+
+def test_a_translation_into_an_unconfigured_language_is_a_warning(tmp_path: Path) -> None:
+    text = """\
+flows:
+  f:
+    description: d
+    translation:
+      de: {name: Bestellung}
+    steps:
+      - action: utter_done
+"""
+    problems = check(tmp_path, text, languages=("en", "ar"))
+    assert problems.errors == []
+    assert any(p.code == "unknown-language" and "'de'" in p.message for p in problems.warnings)
