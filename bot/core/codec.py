@@ -10,12 +10,13 @@ from pydantic import TypeAdapter
 
 from bot.core.conversation import Conversation, Frame, Owner
 from bot.core.events import Event
-from bot.core.messages import InboundMessage, OutboundMessage
+from bot.core.messages import InboundMessage, OutboundContent, OutboundMessage
 
 _event: TypeAdapter[Any] = TypeAdapter(Event)
 _inbound = TypeAdapter(InboundMessage)
 _outbound = TypeAdapter(OutboundMessage)
 _frames = TypeAdapter(tuple[Frame, ...])
+_said: TypeAdapter[Any] = TypeAdapter(tuple[str | OutboundContent, ...])
 
 
 def dump_event(event: Event) -> bytes:
@@ -73,8 +74,8 @@ def dump_conversation(conversation: Conversation) -> bytes:
             "last_inbound_at": conversation.last_inbound_at,
             "latest_message_id": conversation.latest_message_id,
             "session_turns": conversation.session_turns,
-            "bot_turn": list(conversation.bot_turn),
-            "previous_bot_turn": list(conversation.previous_bot_turn),
+            "bot_turn": _said.dump_python(conversation.bot_turn, mode="json"),
+            "previous_bot_turn": _said.dump_python(conversation.previous_bot_turn, mode="json"),
         }
     )
 
@@ -94,6 +95,6 @@ def load_conversation(data: bytes | str) -> Conversation:
         last_inbound_at=raw["last_inbound_at"],
         latest_message_id=raw["latest_message_id"],
         session_turns=raw.get("session_turns", 0),
-        bot_turn=tuple(raw.get("bot_turn", ())),
-        previous_bot_turn=tuple(raw.get("previous_bot_turn", ())),
+        bot_turn=_said.validate_python(raw.get("bot_turn", ())),
+        previous_bot_turn=_said.validate_python(raw.get("previous_bot_turn", ())),
     )

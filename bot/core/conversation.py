@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 from bot.core import events as ev
+from bot.core.messages import OutboundContent
 
 
 class Owner(StrEnum):
@@ -29,7 +30,7 @@ class Frame:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)  # no __slots__: _evolve copies the instance dict, the hot path of a turn
 class Conversation:
     """State of one conversation at ``version`` (the number of events applied)."""
 
@@ -44,8 +45,10 @@ class Conversation:
     last_inbound_at: float | None = None
     latest_message_id: str | None = None
     session_turns: int = 0  # user messages in the current session
-    bot_turn: tuple[str, ...] = ()  # responses said since the last user message
-    previous_bot_turn: tuple[str, ...] = ()  # responses of the bot's turn before that
+    # what the bot said since the last user message: a response's name (rendered again when
+    # repeated, in the language of the moment) or, for a text with no name, its content
+    bot_turn: tuple[str | OutboundContent, ...] = ()
+    previous_bot_turn: tuple[str | OutboundContent, ...] = ()  # the bot's turn before that
 
     @property
     def active_flow(self) -> str | None:
@@ -64,8 +67,7 @@ class Conversation:
                     changes["previous_bot_turn"] = self.bot_turn
                     changes["bot_turn"] = ()
             case ev.BotMessage():
-                if event.response:
-                    changes["bot_turn"] = (*self.bot_turn, event.response)
+                changes["bot_turn"] = (*self.bot_turn, event.response or event.content)
             case ev.SlotSet():
                 slots = dict(self.slots)
                 slots[event.name] = event.value
@@ -102,7 +104,7 @@ class Conversation:
                 changes["agent"] = None
             case _:
                 pass
-        return replace(self, **changes)
+        return _evolve(self, changes)
 
     def apply_all(self, events: Iterable[ev.Event]) -> Conversation:
         """The state after every event in order."""
@@ -113,6 +115,14 @@ class Conversation:
 
 
 def _stepped(frame: Frame, event: ev.FlowStepped) -> Frame:
-    if event.context is None:
-        return replace(frame, step_id=event.step_id)
-    return replace(frame, step_id=event.step_id, context=dict(event.context))
+    return Frame(frame_id=frame.frame_id, flow_id=frame.flow_id, step_id=event.step_id, frame_type=frame.frame_type,
+                 context=frame.context if event.context is None else dict(event.context))
+
+
+def _evolve(conversation: Conversation, changes: dict[str, Any]) -> Conversation:
+    """``dataclasses.replace`` without its per-call introspection and checks: a copy of the fields, then the changes."""
+    new = object.__new__(Conversation)
+    fields = new.__dict__
+    fields.update(conversation.__dict__)
+    fields.update(changes)
+    return new

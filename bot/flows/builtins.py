@@ -15,6 +15,7 @@ from bot.core.conversation import Frame
 from bot.core.messages import Button, OutButtons, OutText
 from bot.dialogue.base import Utterance
 from bot.flows.model import CONTINUE_PREFIX, CollectStep
+from bot.flows.values import shown
 
 if TYPE_CHECKING:
     from bot.flows.executor import FlowEngine, Run
@@ -25,11 +26,6 @@ TYPE_REJECTIONS = {
     "categorical": "utter_categorical_slot_rejection", "date": "utter_date_slot_rejection",
     "time": "utter_time_slot_rejection", "phone": "utter_phone_slot_rejection",
 }
-
-
-def shown(value: Any) -> Any:
-    """A value as replies show it: whole floats as integers (a quantity of 3, not 3.0)."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _set_context(run: Run, frame: Frame, **changes: Any) -> Frame:
@@ -193,9 +189,12 @@ async def restart(engine: FlowEngine, run: Run, frame: Frame) -> None:
 
 
 async def repeat_bot_messages(engine: FlowEngine, run: Run, frame: Frame) -> None:
-    """Say again the responses of the bot's previous turn."""
-    for name in run.state.previous_bot_turn:
-        engine.say(run, name, frame)
+    """Say again what the bot said in its previous turn (named responses in today's language)."""
+    for said in run.state.previous_bot_turn:
+        if isinstance(said, str):
+            engine.say(run, said, frame)
+        else:
+            run.utterances.append(Utterance(said, None))
 
 
 async def nothing(engine: FlowEngine, run: Run, frame: Frame) -> None:

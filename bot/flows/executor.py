@@ -23,7 +23,6 @@ from bot.core.conversation import Conversation, Frame, Owner
 from bot.core.messages import InboundMessage, OutboundContent
 from bot.dialogue.base import Decision, Utterance
 from bot.flows import builtins
-from bot.flows.builtins import shown as _shown
 from bot.flows.commands import (
     Command,
     CommandReader,
@@ -50,6 +49,7 @@ from bot.flows.model import (
     SetSlotsStep,
     Step,
 )
+from bot.flows.values import ResponseValues
 from bot.responses.catalog import Responses
 from bot.responses.render import ResponseRenderer
 
@@ -106,6 +106,7 @@ class FlowEngine:
         self.settings = settings or FlowSettings()
         self.reader = CommandReader(definition, self.settings.clarify_margin, frozenset(responses.by_name))
         self.slot_names = sorted(definition.slots)
+        self.slot_names_set = frozenset(definition.slots)
         self.domain = domain_for(definition, responses)
         known = actions.names() if actions is not None else None
         self.custom_actions = frozenset(known or ()) | definition.actions
@@ -349,13 +350,10 @@ class FlowEngine:
 
     def say(self, run: Run, name: str, frame: Frame | None, extra: Mapping[str, Any] | None = None) -> None:
         """Render response ``name`` in the conversation's language and add it to the turn."""
-        values: dict[str, Any] = {k: _shown(v) for k, v in self.reader.slot_document(run.state.slots).items()}
         # every frame's context, the top one winning: a question asked inside a pattern may
         # mention the pattern's context (e.g. the flow that was interrupted)
-        frames = list(run.state.stack) + ([frame] if frame is not None else [])
-        for each in frames:
-            values.update({f"context.{key}": _shown(value) for key, value in each.context.items()})
-        values.update(extra or {})
+        frames = (*run.state.stack, frame) if frame is not None else run.state.stack
+        values = ResponseValues(run.state.slots, self.slot_names_set, frames, extra)
         content: OutboundContent | None = self.renderer.render(
             name, language=run.state.language, channel=run.message.channel, values=values)
         if content is None:

@@ -262,6 +262,13 @@ async def test_replies_follow_the_conversation_language(chat: Chat) -> None:
     assert chat.conversation.bot_turn == ("utter_corrected_previous_input", "utter_ask_confirm")
 
 
+async def test_repeat_says_the_previous_turn_again_custom_action_texts_included(tmp_path: Path) -> None:
+    chat = Chat(tmp_path, actions=Actions())
+    first = await chat.say("/lookup")
+    assert first == ["Looking...", "Status: shipped.", "Is there anything else I can help you with?"]
+    assert await chat.say("/repeat") == first
+
+
 async def test_session_expiry_clears_the_stack_and_runs_session_start(tmp_path: Path) -> None:
     extra = """
       pattern_session_start:

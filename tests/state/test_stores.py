@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from bot.core.conversation import Conversation
-from bot.core.events import SlotSet, UserMessage
-from bot.core.messages import InboundMessage, OutboundMessage, OutText, Text
+from bot.core.events import BotMessage, FlowStarted, SlotSet, UserMessage
+from bot.core.messages import (
+    Button,
+    InboundMessage,
+    OutboundMessage,
+    OutButtons,
+    OutText,
+    Text,
+)
 from bot.errors import (
     ConflictError,
     LeaseLost,
@@ -68,6 +75,22 @@ async def test_save_and_load_round_trip(store: ConversationStore) -> None:
     assert await store.events("c1") == events
     assert await store.events("c1", start=1) == events[1:]
     assert await store.conversation_count() == 1
+
+
+async def test_the_stack_and_what_the_bot_said_round_trip(store: ConversationStore) -> None:
+    conversation = await store.load("c1")
+    buttons = OutButtons(text="Which size?", buttons=(Button(title="S", payload="/SetSlots(size=S)"),))
+    events = [
+        FlowStarted(flow_id="order", frame_id="f1", step_id="START", frame_type="regular", context={"n": 1}),
+        BotMessage(message_id="b1", content=OutText(text="Looking..."), response=None),
+        BotMessage(message_id="b2", content=buttons, response="utter_ask_size"),
+        BotMessage(message_id="b3", content=buttons, response=None),
+    ]
+    saved = await store.save(conversation, events)
+    loaded = await store.load("c1")
+    assert loaded == saved
+    assert loaded.bot_turn == (OutText(text="Looking..."), "utter_ask_size", buttons)
+    assert loaded.stack[0].context == {"n": 1}
 
 
 async def test_stale_save_is_rejected_and_writes_nothing(store: ConversationStore) -> None:
