@@ -18,6 +18,9 @@ from bot.core.messages import (
     OutboundMessage,
     OutButtons,
     OutList,
+    OutMedia,
+    OutProduct,
+    OutProductList,
     OutText,
     Text,
     new_message_id,
@@ -97,6 +100,14 @@ def render(message: OutboundMessage, mode: str, first: int = 1) -> tuple[list[st
             for row in section.rows:
                 payloads.append(row.row_id)
                 lines.append(f"  {first + len(payloads) - 1}) {for_terminal(row.title, mode)}")
+    elif isinstance(content, OutProduct):
+        lines.append(f"[product {content.product_id}] {for_terminal(content.text or '', mode)}".rstrip())
+    elif isinstance(content, OutProductList):
+        lines.append(for_terminal(content.text, mode))
+        for section in content.sections:
+            lines.append(f"  [{for_terminal(section.title, mode)}] products: {', '.join(section.product_ids)}")
+    elif isinstance(content, OutMedia):
+        lines.append(f"[{content.media_kind.value} {content.link or content.media_id}] {for_terminal(content.caption or '', mode)}".rstrip())
     else:
         lines.append(f"[{content.kind}] {getattr(content, 'text', '') or ''}".rstrip())
     return lines, payloads

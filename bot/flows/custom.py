@@ -18,14 +18,13 @@ from bot.core import events as ev
 from bot.core.conversation import Conversation, Owner
 from bot.core.messages import (
     Button,
-    MediaKind,
     OutboundContent,
     OutButtons,
-    OutMedia,
     OutText,
 )
 from bot.flows.model import FlowsDefinition
 from bot.responses.catalog import Responses
+from bot.responses.rich import RichError, fill_rich, read_rich
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +126,21 @@ def _message(outcome: ActionOutcome, message: Mapping[str, Any]) -> None:
     text = message.get("text") or ""
     buttons = tuple(Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
                     for b in message.get("buttons") or [] if isinstance(b, Mapping))
+    custom = message.get("custom")
+    try:
+        rich = read_rich(message) or (read_rich(custom) if isinstance(custom, Mapping) else None)
+    except RichError as exc:
+        log.warning("a custom action sent a message whose %s is not usable: %s", ".".join(map(str, exc.path)), exc)
+        rich = None
     if buttons:
         outcome.say.append(OutButtons(text=str(text), buttons=buttons))
-    elif message.get("image"):
-        outcome.say.append(OutMedia(media_kind=MediaKind.IMAGE, link=str(message["image"]), caption=text or None))
+    elif rich is not None:
+        outcome.say.append(fill_rich(rich, str(text), str))
     elif text:
         outcome.say.append(OutText(text=str(text)))
     else:
-        log.warning("a custom action sent a message with no text, buttons or image; only those are sent: %s",
+        log.warning("a custom action sent a message with no text, buttons, list, product(s), image or attachment; "
+                    "only those are sent: %s",
                     sorted(message))
         return
     outcome.values.append({})

@@ -17,11 +17,12 @@ from bot.core.messages import Button
 from bot.errors import DataError
 from bot.flows.conditions import Condition, ConditionError, parse_condition
 from bot.responses.jinja import JINJA, JinjaTemplates
+from bot.responses.rich import RICH_KEYS, RichContent, RichError, read_rich
 from bot.yamlsource import Located, read_yaml
 
 VARIATION_KEYS = (
     "text", "buttons", "button_type", "quick_replies", "image", "custom", "attachment",
-    "elements", "channel", "condition", "metadata", "id", "language",
+    "elements", "channel", "condition", "metadata", "id", "language", "list", "product", "products",
 )
 _TOP_KEYS = ("version", "responses")
 
@@ -69,6 +70,7 @@ class Variation:
     image: str | None = None
     custom: Mapping[str, Any] | None = None
     template: str | None = None  # "jinja" (``metadata: {template: jinja}``); else ``{slot}`` placeholders
+    rich: RichContent | None = None  # a list, product(s), image or file (``bot.responses.rich``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +162,23 @@ def _variation(doc: Located, path: tuple[Any, ...], raw: Any, languages: list[st
             list(string.Formatter().parse(text))
         except ValueError as exc:
             problems.append(f"{doc.where((*path, 'text'))}: bad {{slot}} placeholder in {text!r}: {exc}; write literal braces as {{{{ and }}}}")
-    if text is None and not raw.get("custom"):
-        problems.append(f"{where}: a variation needs a 'text' (or a non-empty 'custom')")
+    rich: RichContent | None = None
+    custom = raw.get("custom")
+    try:
+        rich = read_rich(raw) or (read_rich(custom) if isinstance(custom, dict) else None)
+    except RichError as exc:
+        base = path if any(raw.get(key) not in (None, "", [], {}) for key in RICH_KEYS) else (*path, "custom")
+        problems.append(f"{doc.where((*base, *exc.path))}: {exc}")
+    if rich is not None and raw.get("buttons"):
+        problems.append(f"{doc.where((*path, 'buttons'))}: buttons cannot go with {rich.kind} content; "
+                        "put the buttons in a variation of their own response")
+    if custom is not None and rich is None and not isinstance(custom, dict):
+        problems.append(f"{doc.where((*path, 'custom'))}: 'custom' must be a mapping")
+    elif custom is not None and rich is None and len(problems) == before:
+        problems.append(f"{doc.where((*path, 'custom'))}: 'custom' is read only in the channel-neutral shapes "
+                        f"{', '.join(RICH_KEYS)} (see docs/responses.md); other custom payloads are not sent by any channel")
+    if text is None and rich is None and len(problems) == before:
+        problems.append(f"{where}: a variation needs a 'text' (or one of {', '.join(RICH_KEYS)})")
     language = raw.get("language")
     if language is not None and language not in languages:
         problems.append(f"{doc.where((*path, 'language'))}: language {language!r} is not configured; configured: {', '.join(languages)}")
@@ -195,6 +212,7 @@ def _variation(doc: Located, path: tuple[Any, ...], raw: Any, languages: list[st
         image=raw.get("image"),
         custom=raw.get("custom"),
         template=template,
+        rich=rich,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from bot.core.messages import OutboundContent, OutButtons, OutText
 from bot.responses.catalog import Responses, Variation
 from bot.responses.jinja import JINJA, JinjaTemplates
+from bot.responses.rich import fill_rich
 
 _FORMATTER = string.Formatter()
 
@@ -42,6 +43,8 @@ class ResponseRenderer:
             def filled(text: str) -> str:
                 return fill(text, values)
         text = filled(chosen.text or "")
+        if chosen.rich is not None:
+            return fill_rich(chosen.rich, text, filled)
         if chosen.buttons:
             buttons = tuple(type(b)(title=filled(b.title), payload=b.payload) for b in chosen.buttons)
             return OutButtons(text=text, buttons=buttons)
