@@ -90,6 +90,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not files:
         print(f"no NLU data under {settings.paths.nlu_data}: nothing to train (the bot understands /intent payloads only)")
         return 0
+    if not args.skip_validation and _flows_have_errors(settings):
+        print("error: the flows have errors (above); fix them, or train anyway with --skip-validation", file=sys.stderr)
+        return 1
     if not args.force and up_to_date_model(settings) is not None:
         print(f"model is up to date (fingerprint {current_fingerprint(settings)}); use --force to train anyway")
         return 0
@@ -107,6 +110,23 @@ def cmd_train(args: argparse.Namespace) -> int:
           f"fallback threshold {summary['threshold']}, extractors {', '.join(summary['extractors'])}")
     print(f"model: {path} (fingerprint {summary['fingerprint']})")
     return 0
+
+
+def _flows_have_errors(settings) -> bool:  # type: ignore[no-untyped-def]
+    """Validate the flows against the NLU data to be trained (as Rasa does before training); print the errors."""
+    from bot.flows.loader import load_flows
+    from bot.flows.validate import validate
+    from bot.nlu.data import load_nlu_dir
+
+    if not settings.paths.flows.exists():
+        return False
+    languages = list(settings.languages.supported)
+    intents = {e.intent for e in load_nlu_dir(settings.paths.nlu_data, languages).examples}
+    loaded = load_flows([settings.paths.flows], languages=languages, root=Path.cwd())
+    problems = validate(loaded, languages=languages, default_language=settings.languages.default, nlu_intents=intents)
+    for problem in problems.errors:
+        print(problem, file=sys.stderr)
+    return bool(problems.errors)
 
 
 def cmd_test_nlu(args: argparse.Namespace) -> int:
@@ -279,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml)")
     train.add_argument("--force", action="store_true", help="train even if data and settings are unchanged")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--skip-validation", action="store_true", help="train even if the flows have errors")
     train.set_defaults(handler=cmd_train)
 
     test = sub.add_parser(

@@ -185,6 +185,23 @@ def test_train_reports_broken_data_with_lines(tmp_path: Path) -> None:
     assert "nlu_data/en/bad.yml:2" in result.stderr and "did you mean 'intent'" in result.stderr
 
 
+def test_train_checks_the_flows_against_the_data_first(tmp_path: Path) -> None:
+    from tests.nlu.test_pipeline import write_bot
+
+    config = write_bot(tmp_path)
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "flows.yml").write_text(
+        "flows:\n  refund:\n    description: d\n    nlu_trigger: [{intent: ask_refund}]\n    steps: [{action: utter_ok}]\n"
+        "responses:\n  utter_ok: [{text: ok}]\n", encoding="utf-8")
+    result = run_bot("train", "--config", str(config), env=env_with())
+    assert result.returncode == 1
+    assert "flows.yml:4" in result.stderr and "'ask_refund' has no NLU examples" in result.stderr
+    assert "--skip-validation" in result.stderr
+    assert not (tmp_path / ".bot" / "models" / "nlu.pkl").exists()
+    forced = run_bot("train", "--config", str(config), "--skip-validation", env=env_with())
+    assert forced.returncode == 0 and "trained in" in forced.stdout, forced.stderr
+
+
 def test_test_nlu_cross_validates_and_writes_reports(tmp_path: Path) -> None:
     from tests.nlu.test_pipeline import write_bot
 
