@@ -31,7 +31,7 @@ COLLECT = "pattern_collect_information"
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 _SET_SLOTS = re.compile(r"^/SetSlots\((?P<body>.*)\)\s*$", re.DOTALL)
 _PAIR = re.compile(r"(?P<name>[^(),=]+)=(?P<value>\[[^\]]*\]|[^(),]+)")
-_START_FLOW = re.compile(r"^/StartFlow\((?P<flow>[A-Za-z_][A-Za-z0-9_]*)\)\s*$")
+_START_FLOW = re.compile(r"^/StartFlow\((?P<flow>[A-Za-z0-9_][A-Za-z0-9_-]*)\)\s*$")
 
 
 @dataclass(frozen=True, slots=True)

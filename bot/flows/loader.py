@@ -43,6 +43,7 @@ SLOT_KEYS = ("type", "mappings", "initial_value", "values", "influence_conversat
 MAPPING_KEYS = ("type", "entity", "role", "group", "intent", "not_intent", "value", "conditions", "action",
                 "allow_nlu_correction", "run_action_every_turn", "coexistence_system")
 FLOW_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HYPHENATED_FLOW_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")  # Rasa's validation.py allows these
 SLOT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -145,9 +146,12 @@ class _Reader:
         for flow_id, body in raw.items():
             path: PathKey = ("flows", flow_id)
             where = _where(doc, path)
-            if not isinstance(flow_id, str) or not FLOW_ID.match(flow_id):
+            if not isinstance(flow_id, str) or not (FLOW_ID.match(flow_id) or HYPHENATED_FLOW_ID.match(flow_id)):
                 self.problems.error("bad-flow-id", doc.where(path), f"flow id {flow_id!r} must match {FLOW_ID.pattern} (letters, digits, _)")
                 continue
+            if not FLOW_ID.match(flow_id):
+                self.problems.warning("hyphenated-flow-id", doc.where(path), f"flow id {flow_id!r} has a hyphen: Rasa's runtime accepts "
+                                      "it but its schema does not; prefer letters, digits and _")
             if flow_id in self.flows:
                 self.problems.error("duplicate-flow", doc.where(path), f"flow {flow_id!r} is also defined at {self.flows[flow_id].where}")
                 continue

@@ -90,6 +90,10 @@ flows:
     steps:
       - action: utter_refunding
       - link: pattern_human_handoff
+  say-hello:
+    description: A hyphenated id (Rasa's runtime allows it).
+    nlu_trigger: [{intent: hello}]
+    steps: [{action: utter_pong}]
   ping:
     description: Ends quietly.
     run_pattern_completed: false
@@ -232,6 +236,12 @@ def test_every_flow_property_loads(chat: Chat) -> None:
     assert refund.guard is not None and refund.guard.source == "slots.vip"
     assert flows["approve"].link_or_call_only and not flows["survey"].link_or_call_only
     assert not chat.problems.errors, "always_include_in_prompt and file_path are accepted"
+    assert {p.code for p in chat.problems.warnings} == {"hyphenated-flow-id", "deprecated", "missing-language"}
+
+
+async def test_a_hyphenated_flow_starts_by_trigger_and_by_button(chat: Chat) -> None:
+    assert await chat.say("/hello") == ["Pong.", "Is there anything else I can help you with?"]
+    assert (await chat.say("/StartFlow(say-hello)"))[0] == "Pong."
 
 
 async def test_the_default_name_is_used_in_pattern_texts(chat: Chat) -> None:

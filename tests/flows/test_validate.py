@@ -414,3 +414,17 @@ flows:
     problems = check(tmp_path, text, languages=("en", "ar"))
     assert problems.errors == []
     assert any(p.code == "unknown-language" and "'de'" in p.message for p in problems.warnings)
+
+
+def test_a_hyphenated_flow_id_loads_with_a_warning(tmp_path: Path) -> None:
+    text = """\
+flows:
+  track-order:
+    description: d
+    steps:
+      - action: utter_done
+"""
+    problems = check(tmp_path, text)
+    assert problems.errors == []
+    (warning,) = [p for p in problems.warnings if p.code == "hyphenated-flow-id"]
+    assert warning.where.startswith("flows.yml:2")
