@@ -104,8 +104,8 @@ def render(message: OutboundMessage, mode: str, first: int = 1) -> tuple[list[st
         lines.append(f"[product {content.product_id}] {for_terminal(content.text or '', mode)}".rstrip())
     elif isinstance(content, OutProductList):
         lines.append(for_terminal(content.text, mode))
-        for section in content.sections:
-            lines.append(f"  [{for_terminal(section.title, mode)}] products: {', '.join(section.product_ids)}")
+        for products in content.sections:
+            lines.append(f"  [{for_terminal(products.title, mode)}] products: {', '.join(products.product_ids)}")
     elif isinstance(content, OutMedia):
         lines.append(f"[{content.media_kind.value} {content.link or content.media_id}] {for_terminal(content.caption or '', mode)}".rstrip())
     else:

@@ -181,7 +181,7 @@ class _Sugiyama:
         if unknown:
             raise ValueError(f"edges name nodes that are not given: {', '.join(sorted(unknown))}")
         self.edges, self.root, self.last = list(edges), root, last
-        degree = defaultdict(int)
+        degree: defaultdict[tuple[str, str], int] = defaultdict(int)
         for e in edges:
             degree[e.source, "out"] += e.source != e.target
             degree[e.target, "in"] += e.source != e.target

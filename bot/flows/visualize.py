@@ -310,7 +310,7 @@ def _png(lay: Layout, path: Path, *, scale: float = 2.0) -> None:
         verts: list[Point] = []
         codes: list[int] = []
         for op, points in _outline(box, style.shape):
-            code = {"M": MplPath.MOVETO, "L": MplPath.LINETO, "C": MplPath.CURVE4, "Z": MplPath.CLOSEPOLY}[op]
+            code = int({"M": MplPath.MOVETO, "L": MplPath.LINETO, "C": MplPath.CURVE4, "Z": MplPath.CLOSEPOLY}[op])
             verts += points or [verts[-1]]
             codes += [code] * max(len(points), 1)
         ax.add_patch(PathPatch(MplPath(verts, codes), facecolor=style.fill, edgecolor=style.stroke, linewidth=1.3 * pt,
