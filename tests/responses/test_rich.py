@@ -143,7 +143,7 @@ def test_a_custom_action_may_send_a_list_as_json_message() -> None:
 def test_the_shell_shows_products_and_media() -> None:
     def lines(content: object) -> list[str]:
         message = OutboundMessage(message_id="m", conversation_id="c", channel="shell", content=content)  # type: ignore[arg-type]
-        return shell_render(message, "off")[0]
+        return shell_render(message, "logical")[0]
 
     assert lines(OutProduct(catalog_id="", product_id="sku-9", text="Here")) == ["[product sku-9] Here"]
     assert lines(OutProductList(catalog_id="", header="H", text="Best", sections=(
