@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from bot.errors import RegistryError
 
 if TYPE_CHECKING:
+    from bot.core.messages import OutboundMessage
     from bot.engine import Engine
 
 ENTRY_POINT_GROUP = "whatsbot.channels"
@@ -36,6 +37,21 @@ class Channel(ABC):
     @abstractmethod
     def router(self, engine: Engine) -> APIRouter:
         """The HTTP routes of this channel."""
+
+    async def start(self, engine: Engine) -> None:
+        """Open what the channel needs while the engine runs (the default: nothing)."""
+
+    async def stop(self) -> None:
+        """Close what ``start`` opened."""
+
+    async def deliver(self, engine: Engine, message: OutboundMessage) -> None:
+        """Send one message from the outbox (channels that push must implement it).
+
+        Return when the message is dealt with for good (sent, or failed for a reason that
+        retrying cannot fix, and recorded); raise ``DeliveryDeferred`` to try again later.
+        """
+        msg = f"channel {self.name!r} pushes messages but does not implement deliver()"
+        raise NotImplementedError(msg)
 
 
 class ChannelRegistry:

@@ -189,7 +189,7 @@ class Settings(_Section):
     server: ServerSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     store: StoreSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     dispatcher: DispatcherSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
-    channels: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"rest": dict[str, Any]()})
+    channels: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"rest": dict[str, Any](), "whatsapp": dict[str, Any]()})
     nlu: NluSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     paths: PathSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section
     logging: LoggingSettings = Field(default_factory=dict)  # type: ignore[assignment]  # validated into the section

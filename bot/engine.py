@@ -22,6 +22,7 @@ from bot.errors import ReplyTimeout
 from bot.nlu.base import Understanding
 from bot.nlu.commands import CommandUnderstanding
 from bot.nlu.trained import understanding_for
+from bot.outbox import OutboxWorker
 from bot.processor import Processor
 from bot.replies import ReplyRouter
 from bot.state.base import ConversationStore
@@ -76,6 +77,8 @@ class Engine:
             concurrency=settings.dispatcher.concurrency,
             lease_ttl=settings.store.lock_ttl_seconds,
         )
+        pushing = {name: ch for name, ch in self.channels.items() if ch.pushes}
+        self.outbox = OutboxWorker(self, self.store, pushing, consumer=self.node, lock_ttl=settings.store.lock_ttl_seconds) if pushing else None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -85,21 +88,29 @@ class Engine:
         # collector's full passes, which would otherwise stall busy moments for tens of ms.
         gc.collect()
         gc.freeze()
+        for channel in self.channels.values():
+            await channel.start(self)
         self._tasks = [
             asyncio.create_task(self.dispatcher.run(), name="dispatcher"),
             asyncio.create_task(self.replies.listen(), name="replies"),
         ]
+        if self.outbox is not None:
+            self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
         log.info("engine started: store=%s node=%s channels=%s", self.store.name, self.node, ",".join(self.channels))
 
     async def stop(self) -> None:
         """Finish running turns, then close everything."""
         await self.dispatcher.stop()
+        if self.outbox is not None:
+            await self.outbox.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        for channel in self.channels.values():
+            await channel.stop()
         await self.http.aclose()
         await self.store.close()
 

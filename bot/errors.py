@@ -11,6 +11,7 @@
      │    ├── LockTimeout       a per-conversation lock was not acquired in time
      │    └── LeaseLost         a lock expired or was taken over before a commit
      ├── MessageError           an inbound message cannot be accepted (bad shape, too large)
+     ├── DeliveryDeferred       an outbound message could not be sent now; the outbox tries again later
      └── ReplyTimeout           a synchronous channel waited too long for the bot's answer
 
 Every message says what was wrong, where, and how to fix it.
@@ -23,6 +24,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "DataError",
+    "DeliveryDeferred",
     "LeaseLost",
     "LockTimeout",
     "MessageError",
@@ -97,3 +99,7 @@ class MessageError(BotError):
 
 class ReplyTimeout(BotError):
     """A synchronous channel gave up waiting for the bot's reply (the message stays queued)."""
+
+
+class DeliveryDeferred(BotError):
+    """An outbound message could not be sent now (the provider is down, limits); it stays on the outbox."""

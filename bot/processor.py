@@ -19,6 +19,8 @@ from bot.core.messages import OutboundMessage, OutText, new_message_id
 from bot.dialogue.base import Decision, DialogueManager, Utterance
 from bot.errors import ConflictError, StoreError
 from bot.nlu.base import Understanding
+from bot.nlu.commands import guess_language
+from bot.notices import notice
 from bot.state.base import ConversationStore, InboxEntry, Lease, Turn
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,10 @@ class Processor:
         """The events and outbound messages of one turn (nothing is written here)."""
         message = entry.message
         events: list[Event] = []
+        special = notice(conversation, message)
+        if special is not None and not special.customer:
+            events.extend(special.events)
+            return events, self._say(conversation, entry, special.utterances, events)
         if conversation.version == 0:
             events.append(SessionStarted(timestamp=message.received_at))
         elif self._expired(conversation, message.received_at):
@@ -85,6 +91,14 @@ class Processor:
         if isinstance(chosen, str) and chosen in self.languages and chosen != conversation.language:
             events.append(LanguageSet(language=chosen, source="customer"))
         state = conversation.apply_all(events)
+        if special is not None:
+            guessed = guess_language(message.text or "", self.languages)
+            if guessed and guessed != state.language and state.language_source != "customer":
+                events.append(LanguageSet(language=guessed, source="detected"))
+                special = notice(state, message, language=guessed) or special
+            events.append(self._user_event(entry, None))
+            events.extend(special.events)
+            return events, self._say(state, entry, special.utterances, events)
         if state.owner is Owner.AGENT:
             events.append(self._user_event(entry, None))
             return events, []

@@ -50,7 +50,7 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert settings.store.dedupe_ttl_seconds == 604_800
     assert (settings.store.lock_ttl_seconds, settings.store.claim_idle_seconds) == (30, 60)
     assert settings.dispatcher.concurrency == 64
-    assert settings.channels == {"rest": {}}
+    assert settings.channels == {"rest": {}, "whatsapp": {}}
     assert settings.paths.responses == tmp_path.resolve() / "flows" / "responses.yml"
     assert settings.paths.flows == tmp_path.resolve() / "flows"
     assert settings.paths.nlu_data == tmp_path.resolve() / "nlu_data"

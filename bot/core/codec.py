@@ -76,6 +76,8 @@ def dump_conversation(conversation: Conversation) -> bytes:
             "session_turns": conversation.session_turns,
             "bot_turn": _said.dump_python(conversation.bot_turn, mode="json"),
             "previous_bot_turn": _said.dump_python(conversation.previous_bot_turn, mode="json"),
+            "window_closed": conversation.window_closed,
+            "opted_out": conversation.opted_out,
         }
     )
 
@@ -97,4 +99,6 @@ def load_conversation(data: bytes | str) -> Conversation:
         session_turns=raw.get("session_turns", 0),
         bot_turn=_said.validate_python(raw.get("bot_turn", ())),
         previous_bot_turn=_said.validate_python(raw.get("previous_bot_turn", ())),
+        window_closed=raw.get("window_closed", False),
+        opted_out=raw.get("opted_out", False),
     )

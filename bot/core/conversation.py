@@ -49,6 +49,8 @@ class Conversation:
     # repeated, in the language of the moment) or, for a text with no name, its content
     bot_turn: tuple[str | OutboundContent, ...] = ()
     previous_bot_turn: tuple[str | OutboundContent, ...] = ()  # the bot's turn before that
+    window_closed: bool = False  # the channel said free-form messages are refused until the customer writes again
+    opted_out: bool = False  # no business-initiated messages (notifications) to this customer
 
     @property
     def active_flow(self) -> str | None:
@@ -61,6 +63,7 @@ class Conversation:
         match event:
             case ev.UserMessage():
                 changes["last_inbound_at"] = event.timestamp
+                changes["window_closed"] = False
                 changes["latest_message_id"] = event.message_id
                 changes["session_turns"] = self.session_turns + 1
                 if self.bot_turn:
@@ -99,6 +102,11 @@ class Conversation:
             case ev.HandoffStarted():
                 changes["owner"] = Owner.AGENT
                 changes["agent"] = event.agent
+            case ev.MessageStatus():
+                if event.closes_window:
+                    changes["window_closed"] = True
+            case ev.ConsentChanged():
+                changes["opted_out"] = event.opted_out
             case ev.HandoffEnded():
                 changes["owner"] = Owner.BOT
                 changes["agent"] = None

@@ -212,6 +212,34 @@ class Restarted:
     event: Literal["restart"] = "restart"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageStatus:
+    """What became of a message the bot (or an agent) sent: the channel's delivery report.
+
+    ``status`` is the channel's word (WhatsApp: sent, delivered, read, failed); ``message_id``
+    is ours when the channel echoes it back, ``provider_message_id`` the channel's (a wamid).
+    """
+
+    message_id: str | None
+    provider_message_id: str | None = None
+    status: str
+    error_code: int | None = None
+    error_title: str | None = None
+    closes_window: bool = False  # the channel refused free-form messages until the customer writes again
+    timestamp: float = field(default_factory=_now)
+    event: Literal["message_status"] = "message_status"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentChanged:
+    """The customer opted out of (or back in to) messages the business starts (notifications)."""
+
+    opted_out: bool
+    reason: str | None = None
+    timestamp: float = field(default_factory=_now)
+    event: Literal["consent_changed"] = "consent_changed"
+
+
 Event = Annotated[
     UserMessage
     | BotMessage
@@ -227,6 +255,8 @@ Event = Annotated[
     | HandoffStarted
     | HandoffEnded
     | SessionStarted
-    | Restarted,
+    | Restarted
+    | MessageStatus
+    | ConsentChanged,
     Field(discriminator="event"),
 ]

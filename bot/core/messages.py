@@ -143,8 +143,95 @@ class Unknown:
     kind: Literal["unknown"] = "unknown"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowReply:
+    """The customer completed a WhatsApp Flow; ``response`` is what the flow's last screen sent."""
+
+    response: dict[str, JSON]
+    flow_token: str | None = None
+    name: str | None = None
+    body: str | None = None
+    kind: Literal["flow_reply"] = "flow_reply"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class System:
+    """A notice from the provider about the customer (changed number, changed identity...).
+
+    ``new_wa_id``/``new_user_id`` are where the conversation continues when the customer's
+    phone number or business-scoped user id changed.
+    """
+
+    system_type: str
+    body: str | None = None
+    new_wa_id: str | None = None
+    new_user_id: str | None = None
+    previous_user_id: str | None = None
+    identity_hash: str | None = None
+    kind: Literal["system"] = "system"
+
+
+EditedContent = Annotated[
+    Text | ButtonReply | ListReply | Location | Media | Contacts | Order | Reaction | FlowReply | System | Unknown,
+    Field(discriminator="kind"),
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Edit:
+    """The customer edited an earlier message; ``content`` is the new version, when sent."""
+
+    target_message_id: str
+    content: EditedContent | None = None
+    kind: Literal["edit"] = "edit"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revoke:
+    """The customer deleted an earlier message for everyone."""
+
+    target_message_id: str
+    kind: Literal["revoke"] = "revoke"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryStatus:
+    """Not from the customer: the channel's report on a message the bot sent (queued like a message, so
+    it is logged in order by the one writer of the conversation)."""
+
+    status: str  # the channel's word: sent, delivered, read, failed...
+    message_id: str | None = None  # ours (the outbound message id), when known
+    provider_message_id: str | None = None
+    error_code: int | None = None
+    error_title: str | None = None
+    closes_window: bool = False
+    kind: Literal["delivery_status"] = "delivery_status"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notify:
+    """Not from the customer: the business asks to send a template (a notification) in this conversation."""
+
+    template: OutTemplate
+    kind: Literal["notify"] = "notify"
+
+
 InboundContent = Annotated[
-    Text | ButtonReply | ListReply | Location | Media | Contacts | Order | Reaction | Unknown,
+    Text
+    | ButtonReply
+    | ListReply
+    | Location
+    | Media
+    | Contacts
+    | Order
+    | Reaction
+    | Unknown
+    | FlowReply
+    | System
+    | Edit
+    | Revoke
+    | DeliveryStatus
+    | Notify,
     Field(discriminator="kind"),
 ]
 
