@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from bot.errors import RegistryError
 
 if TYPE_CHECKING:
-    from bot.core.messages import OutboundMessage
+    from bot.core.messages import OutboundContent, OutboundMessage
     from bot.engine import Engine
 
 ENTRY_POINT_GROUP = "whatsbot.channels"
@@ -37,6 +37,10 @@ class Channel(ABC):
     @abstractmethod
     def router(self, engine: Engine) -> APIRouter:
         """The HTTP routes of this channel."""
+
+    def check(self, content: OutboundContent) -> list[str]:
+        """What in ``content`` this channel could not send (its limits), for ``bot validate``; none by default."""
+        return []
 
     async def start(self, engine: Engine) -> None:
         """Open what the channel needs while the engine runs (the default: nothing)."""

@@ -200,12 +200,34 @@ def cmd_validate(args: argparse.Namespace) -> int:
             intents = (intents or set()) | {e.intent for e in data.examples}
     loaded = load_flows(folders, languages=languages, root=Path.cwd())
     problems = validate(loaded, languages=languages, default_language=settings.languages.default, nlu_intents=intents)
+    _check_channel_limits(settings, loaded)
     for problem in problems.items:
         print(problem)
     definition = loaded.definition
     print(f"{len(definition.flows)} flows, {len(definition.slots)} slots, {len(loaded.responses.names())} responses in "
           f"{len(loaded.files)} file(s): {len(problems.errors)} error(s), {len(problems.warnings)} warning(s)")
     return 1 if problems.errors else 0
+
+
+def _check_channel_limits(settings, loaded) -> None:  # type: ignore[no-untyped-def]
+    """Warn about responses an enabled channel could not send as written (WhatsApp's button titles...)."""
+    from bot.channels import ChannelRegistry
+    from bot.core.messages import OutboundContent, OutButtons, OutText
+    from bot.responses.rich import fill_rich
+
+    registry = ChannelRegistry.from_entry_points()
+    channels = {name: registry.create(name, options or {}) for name, options in settings.channels.items() if name in registry.names()}
+    for name, variations in sorted(loaded.responses.by_name.items()):
+        for index, variation in enumerate(variations):
+            text = variation.text or ""
+            content: OutboundContent = (fill_rich(variation.rich, text, str) if variation.rich is not None
+                                        else OutButtons(text=text, buttons=variation.buttons) if variation.buttons else OutText(text=text))
+            for channel_name, channel in channels.items():
+                if variation.channel and variation.channel != channel_name:
+                    continue
+                for problem in channel.check(content):
+                    loaded.problems.warning("channel-limit", loaded.response_where.get(name, name),
+                                            f"response {name!r} (variation {index + 1}) cannot go to {channel_name} as written: {problem}")
 
 
 def cmd_visualize(args: argparse.Namespace) -> int:

@@ -212,3 +212,14 @@ def test_test_nlu_cross_validates_and_writes_reports(tmp_path: Path) -> None:
     assert "accuracy" in result.stdout.lower()
     for name in ("intent_report.json", "errors.json", "confusion_matrix.png", "confusion_matrix.html", "report.md"):
         assert (out / name).exists(), name
+
+
+def test_validate_warns_about_responses_whatsapp_could_not_send(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "flows.yml").write_text(
+        "flows:\n  f:\n    description: d\n    steps: [{action: utter_x}]\nresponses:\n  utter_x:\n    - text: Pick\n"
+        "      buttons:\n        - {title: 'A very long button title here', payload: /a}\n", encoding="utf-8")
+    result = run_bot("validate", str(flows), env=env_with())
+    assert result.returncode == 0, "a warning, not an error"
+    assert "title 'A very long button title here' is 29 characters; WhatsApp allows 20 [channel-limit]" in result.stdout

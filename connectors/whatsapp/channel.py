@@ -29,12 +29,19 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from bot.channels import Channel
-from bot.core.messages import DeliveryStatus, InboundMessage, OutboundMessage, Text
+from bot.core.messages import (
+    DeliveryStatus,
+    InboundMessage,
+    OutboundContent,
+    OutboundMessage,
+    Text,
+)
 from bot.nlu.normalize import fold
 from bot.server.errors import error_response
 from connectors.whatsapp.delivery import Delivery
 from connectors.whatsapp.errors import WhatsAppError
 from connectors.whatsapp.fake_graph import FakeGraph, create_fake_graph
+from connectors.whatsapp.outbound import check_limits
 from connectors.whatsapp.parse import CHANNEL, PayloadError, StatusUpdate, parse_webhook
 from connectors.whatsapp.sender import GraphSender
 from connectors.whatsapp.settings import (
@@ -84,6 +91,10 @@ class WhatsAppChannel(Channel):
         self.delivery: Delivery | None = None
         self._own_http: httpx.AsyncClient | None = None
         self._background: set[asyncio.Task[None]] = set()
+
+    def check(self, content: OutboundContent) -> list[str]:
+        """WhatsApp's limits that ``content`` breaks (button titles, list rows, lengths...)."""
+        return check_limits(content)
 
     # ------------------------------------------------------------------ lifecycle
 
