@@ -184,6 +184,9 @@ class WhatsAppChannel(Channel):
         accepted = 0
         try:
             for message in updates.messages:
+                if isinstance(message.content, Unknown):
+                    log.warning("WhatsApp message %s is of a kind the bot cannot read (%s); the customer is told so",
+                                message.message_id, message.content.provider_type)
                 message = self._with_consent(message)
                 if await engine.accept(message):
                     accepted += 1
