@@ -35,6 +35,7 @@ from bot.core.messages import (
     OutboundContent,
     OutboundMessage,
     Text,
+    Unknown,
 )
 from bot.nlu.normalize import fold
 from bot.server.errors import error_response
