@@ -93,6 +93,8 @@ class OutboxWorker:
                     pending.pop(0)
         except self._transient as exc:
             log.error("outbox of conversation %s: the store failed (%s); its messages will be retried", conversation_id, exc)
+        except Exception:  # a task nobody awaits: never let its error vanish
+            log.exception("outbox of conversation %s failed; its messages will be retried", conversation_id)
         finally:
             # what is left stays claimed; the store hands it out again once the claim is stale
             self._pending.pop(conversation_id, None)

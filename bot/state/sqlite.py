@@ -390,8 +390,18 @@ class SQLiteStore(ConversationStore):
 
     async def outbox_ack(self, entries: Sequence[OutboxEntry]) -> None:
         """Delete delivered outbound messages."""
-        seqs = [(int(e.entry_id),) for e in entries]
-        await self._run(lambda: self._conn.executemany("DELETE FROM outbox WHERE seq = ?", seqs))
+        seqs = [int(e.entry_id) for e in entries]
+        if seqs:
+            await self._run(self._ack_sync, seqs)
+
+    def _ack_sync(self, seqs: list[int]) -> None:
+        # one statement on a cursor of its own: executemany on the shared connection met
+        # "bad parameter or other API misuse" under load (bench/whatsapp.py)
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute(f"DELETE FROM outbox WHERE seq IN ({', '.join('?' * len(seqs))})", seqs)
+        finally:
+            cursor.close()
 
     async def outbox_size(self) -> int:
         """Messages waiting in the outbox."""

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WINDOW_CLOSED_CODES = frozenset({131047, 470})
+MAX_RECEIPTS_IN_FLIGHT = 16
 SIMULATED_NUMBER = PhoneNumber(phone_number_id="100000000000001", display_number="+1 555 000 0001")
 
 
@@ -214,8 +215,8 @@ class WhatsAppChannel(Channel):
         if not self.settings.mark_read or self.delivery is None:
             return
         sender = self.delivery.senders.get(str(message.metadata.get("phone_number_id")))
-        if sender is None:
-            return
+        if sender is None or len(self._background) >= MAX_RECEIPTS_IN_FLIGHT:
+            return  # a courtesy: under a burst, replies matter more than blue ticks
         task = asyncio.create_task(_quietly(sender.mark_read(message.message_id, typing=True), message.message_id))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
