@@ -342,6 +342,13 @@ def log_problems(output: str) -> dict[str, Any]:
             "bot_tasks_died": dict(died)}
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(steal, total) jiffies of the whole machine: a VM's stolen time shows in the tail latencies."""
+    with open("/proc/stat", encoding="utf-8") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    return values[7] if len(values) > 7 else 0, sum(values)
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far."""
     times = psutil.Process(pid).cpu_times()
@@ -387,6 +394,8 @@ def check(records: list[list[Any]]) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     unexpected = order_violations = 0
     last: dict[str, int] = {}
+    arrivals: defaultdict[str, list[int]] = defaultdict(list)
+    broken: list[str] = []
     for to, text, _key, _at in records:
         match = ECHO.match(text)
         if match is None or match["sender"] != to.removeprefix("+"):
@@ -394,10 +403,14 @@ def check(records: list[list[Any]]) -> dict[str, Any]:
             continue
         k, message_id = int(match["k"]), f"{to}:{match['k']}"
         counts[message_id] += 1
+        arrivals[to].append(k)
         if counts[message_id] == 1 and k < last.get(to, -1):  # a first answer after a later message's
             order_violations += 1
+            broken.append(to)
         last[to] = max(k, last.get(to, -1))
-    return {"counts": counts, "unexpected_replies": unexpected, "order_violations": order_violations}
+    samples = {to: arrivals[to] for to in list(dict.fromkeys(broken))[:3]}
+    return {"counts": counts, "unexpected_replies": unexpected, "order_violations": order_violations,
+            "order_samples": samples}
 
 
 async def run(args: argparse.Namespace, bot_url: str, graph_url: str, bot_pid: int, fake_pid: int) -> dict[str, Any]:
@@ -410,6 +423,7 @@ async def run(args: argparse.Namespace, bot_url: str, graph_url: str, bot_pid: i
     load = make_load(prefix, args.messages, args.senders, args.batch_share, args.seed)
     expected = {f"{sender}:{k}" for sender, queue in load.pending.items() for k in queue}
     cpu_before = (cpu_seconds(bot_pid), cpu_seconds(fake_pid), time.process_time())
+    ticks_before = cpu_ticks()
     first = time.time()
     await send_all(bot_url, load, args.concurrency, args.rate)
     sent_s = time.time() - first
@@ -418,6 +432,7 @@ async def run(args: argparse.Namespace, bot_url: str, graph_url: str, bot_pid: i
     records = [r for r in records if r[0].startswith(prefix)]
     wall = (max((r[3] for r in records), default=time.time())) - first
     cpu_after = (cpu_seconds(bot_pid), cpu_seconds(fake_pid), time.process_time())
+    ticks_after = cpu_ticks()
     found = check(records)
     counts: Counter[str] = found["counts"]
     ack = latencies([ms for _, ms in load.ack_ms])
@@ -431,13 +446,17 @@ async def run(args: argparse.Namespace, bot_url: str, graph_url: str, bot_pid: i
         "answered_once": sum(counts[i] == 1 for i in expected),
         "missing": sum(counts[i] == 0 for i in expected),
         "duplicates": sum(n - 1 for i, n in counts.items() if n > 1 and i in expected),
-        "order_violations": found["order_violations"], "unexpected_replies": found["unexpected_replies"],
+        "order_violations": found["order_violations"], "order_samples": found["order_samples"],
+        "missing_samples": sorted(i for i in expected if counts[i] == 0)[:5],
+        "duplicate_samples": sorted(i for i, n in counts.items() if n > 1 and i in expected)[:5],
+        "unexpected_replies": found["unexpected_replies"],
         "rejected_posts": len(load.rejected), "rejected_samples": load.rejected[:3],
         "unacknowledged_messages": load.unacknowledged,
         "graph_rejected": report["rejected"], "graph_replays": report["replays"], "read_receipts": report["reads"],
         "e2e_messages_per_s": round(len(expected) / wall, 1), "seconds": round(wall, 3),
         "send_s": round(sent_s, 3), "offered_messages_per_s": round(len(expected) / sent_s, 1),
         "bot_cpu_percent_sending": round(bot_cpu_sending, 1),
+        "steal_percent": round((ticks_after[0] - ticks_before[0]) / max(1, ticks_after[1] - ticks_before[1]) * 100, 2),
         "cpu_percent": {name: round((after - before) / elapsed * 100, 1)
                         for name, before, after in zip(("bot", "fake_graph", "client"), cpu_before, cpu_after, strict=True)},
     }
@@ -456,7 +475,9 @@ def table(line: dict[str, Any]) -> str:
     layout = "\n".join(f"- {name}: {where}" for name, where in line["layout"].items())
     return (f"# WhatsApp channel benchmark, {line['date']}\n\nMachine: {json.dumps(line['machine'])}\n\n"
             f"Command: `{line['command']}`\n\nProcesses:\n{layout}\n\nCPU over the run (% of one core): "
-            f"{json.dumps(line['cpu_percent'])}\n\n{header}{row}")
+            f"{json.dumps(line['cpu_percent'])}; the bot while the POSTs went out: {line['bot_cpu_percent_sending']} %; "
+            f"stolen by the hypervisor: {line['steal_percent']} % of the machine; bot errors logged: "
+            f"{line['bot_log_errors']}; read receipts sent: {line['read_receipts']}\n\n{header}{row}")
 
 
 def main() -> int:

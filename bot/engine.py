@@ -119,6 +119,10 @@ class Engine:
         ttl = self.settings.store.dedupe_ttl_seconds if dedupe else None
         return await self.store.enqueue(message, dedupe_ttl=ttl)
 
+    async def accept_many(self, messages: list[InboundMessage]) -> list[bool]:
+        """Queue messages durably, in order, deduplicated; which were new."""
+        return await self.store.enqueue_many(messages, dedupe_ttl=self.settings.store.dedupe_ttl_seconds)
+
     async def ask(self, message: InboundMessage, *, dedupe: bool = False) -> list[OutboundMessage] | None:
         """Queue a message and wait for the bot's answer (None if it was a duplicate)."""
         future = self.replies.expect(message.message_id)

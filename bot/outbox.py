@@ -3,10 +3,12 @@
 One conversation's messages go out one at a time, oldest first, under a store lock named
 ``outbox:<conversation id>`` (so two processes never interleave one conversation's messages);
 different conversations go out in parallel. A message is acknowledged only once its channel
-has dealt with it for good. ``DeliveryDeferred`` (the provider is down, a rate limit) leaves it,
-and the conversation's later messages, on the outbox: the store hands them out again after
-``store.claim_idle_seconds``. A channel bug is retried a few times, then logged and dropped so
-that one broken message cannot block its conversation forever.
+has dealt with it for good. ``DeliveryDeferred`` (the provider is down, a rate limit) keeps it,
+and the conversation's later messages behind it, in this worker: it is tried again with a backoff
+from 0.5 to 30 s (well before its claim goes stale), so nothing overtakes it. A channel bug is
+retried a few times, then logged and dropped so that one broken message cannot block its
+conversation forever. Entries left when the worker stops come back once their claim is stale
+(``store.claim_idle_seconds``).
 """
 
 from __future__ import annotations
@@ -84,19 +86,27 @@ class OutboxWorker:
                     await task
 
     async def _deliver(self, conversation_id: str) -> None:
+        # The conversation stays busy until its list is empty: entries claimed meanwhile (during
+        # the lock's release, or while a deferred one waits) queue behind, never overtake.
         pending = self._pending[conversation_id]
+        backoff = 0.0
         try:
-            async with self._slots, self.store.lock(f"outbox:{conversation_id}", self.lock_ttl, timeout=self.lock_ttl):
-                while pending and not self._stopping.is_set():
-                    if not await self._one(pending[0]):
-                        break  # keep the order: the rest waits on the outbox with this one
-                    pending.pop(0)
-        except self._transient as exc:
-            log.error("outbox of conversation %s: the store failed (%s); its messages will be retried", conversation_id, exc)
-        except Exception:  # a task nobody awaits: never let its error vanish
-            log.exception("outbox of conversation %s failed; its messages will be retried", conversation_id)
+            while pending and not self._stopping.is_set():
+                if backoff:
+                    await asyncio.sleep(backoff)
+                try:
+                    async with self._slots, self.store.lock(f"outbox:{conversation_id}", self.lock_ttl, timeout=self.lock_ttl):
+                        while pending and not self._stopping.is_set():
+                            if not await self._one(pending[0]):
+                                break  # keep the order: the rest waits with this one
+                            pending.pop(0)
+                except self._transient as exc:
+                    log.error("outbox of conversation %s: the store failed (%s); retrying", conversation_id, exc)
+                except Exception:  # a task nobody awaits: never let its error vanish
+                    log.exception("outbox of conversation %s failed; retrying", conversation_id)
+                backoff = min(max(backoff * 2, 0.5), 30.0) if pending else 0.0
         finally:
-            # what is left stays claimed; the store hands it out again once the claim is stale
+            # only on stop can entries be left: they stay claimed and come back once the claim is stale
             self._pending.pop(conversation_id, None)
             self._busy.discard(conversation_id)
 

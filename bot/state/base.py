@@ -167,6 +167,10 @@ class ConversationStore(ABC):
         a second message with the same key is dropped.
         """
 
+    async def enqueue_many(self, messages: Sequence[InboundMessage], *, dedupe_ttl: float | None = None) -> list[bool]:
+        """``enqueue`` each message, in order; which were new. A store may do it in one round trip."""
+        return [await self.enqueue(message, dedupe_ttl=dedupe_ttl) for message in messages]
+
     @abstractmethod
     async def ready(self, consumer: str, *, count: int, block: float) -> list[str]:
         """Conversation ids that have inbox work for ``consumer``, waiting up to ``block`` s.

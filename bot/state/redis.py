@@ -110,7 +110,10 @@ class RedisStore(ConversationStore):
 
     async def open(self) -> None:
         """Connect, check the server answers, create the consumer groups."""
-        self._redis = aioredis.Redis.from_url(self.url, decode_responses=False, health_check_interval=30)
+        # Blocking: a burst beyond the pool waits for a connection instead of failing (redis-py's
+        # default pool holds 100 and raises MaxConnectionsError past them).
+        pool = aioredis.BlockingConnectionPool.from_url(self.url, max_connections=256, timeout=10, health_check_interval=30)
+        self._redis = aioredis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
         try:
             await self._redis.ping()
             for stream, group in ((self._key("inbox"), _INBOX_GROUP), (self._key("outbox"), _OUTBOX_GROUP)):

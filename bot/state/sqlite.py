@@ -297,6 +297,38 @@ class SQLiteStore(ConversationStore):
         db.execute("COMMIT")
         return True
 
+    async def enqueue_many(self, messages: Sequence[InboundMessage], *, dedupe_ttl: float | None = None) -> list[bool]:
+        """Put messages on the inbox in one transaction: one trip to the store's thread for a webhook batch."""
+        payloads = [codec.dump_inbound(message) for message in messages]
+        added = await self._run(self._enqueue_many_sync, messages, payloads, dedupe_ttl)
+        if any(added):
+            self._inbox_event.set()
+        return added
+
+    def _enqueue_many_sync(self, messages: Sequence[InboundMessage], payloads: list[bytes],
+                           dedupe_ttl: float | None) -> list[bool]:
+        db = self._conn
+        added: list[bool] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for message, payload in zip(messages, payloads, strict=True):
+                if dedupe_ttl is not None and not self._remember_sync(
+                    f"inbound:{message.channel}:{message.message_id}", dedupe_ttl
+                ):
+                    added.append(False)
+                    continue
+                db.execute("INSERT INTO inbox (conversation_id, payload, reply_node) VALUES (?, ?, NULL)",
+                           (message.conversation_id, payload))
+                added.append(True)
+                self._enqueued += 1
+                if self._enqueued % _PURGE_EVERY == 0:
+                    db.execute("DELETE FROM dedupe WHERE expires_at <= ?", (time.time(),))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return added
+
     async def ready(self, consumer: str, *, count: int, block: float) -> list[str]:
         """Conversations with messages enqueued since this consumer last asked (all, at first)."""
         deadline = time.monotonic() + block

@@ -183,21 +183,21 @@ class WhatsAppChannel(Channel):
             return error_response(400, str(exc))
         for problem in updates.problems:
             log.error("WhatsApp webhook: %s", problem)
-        accepted = 0
-        try:
-            for message in updates.messages:
-                if isinstance(message.content, Unknown):
-                    log.warning("WhatsApp message %s is of a kind the bot cannot read (%s); the customer is told so",
-                                message.message_id, message.content.provider_type)
-                message = self._with_consent(message)
-                if await engine.accept(message):
-                    accepted += 1
-                    self._mark_read(message)
-            for status in updates.statuses:
-                await engine.accept(status_message(status, received))
+        messages = []
+        for message in updates.messages:
+            if isinstance(message.content, Unknown):
+                log.warning("WhatsApp message %s is of a kind the bot cannot read (%s); the customer is told so",
+                            message.message_id, message.content.provider_type)
+            messages.append(self._with_consent(message))
+        try:  # the whole batch in one store call (one transaction on SQLite)
+            added = await engine.accept_many([*messages, *(status_message(s, received) for s in updates.statuses)])
         except engine.store.transient_errors as exc:
             log.error("WhatsApp webhook: the store failed (%s); answering 503 so that Meta sends it again", exc)
             return error_response(503, "the bot cannot store this batch now; it will be delivered again")
+        newest = {m.conversation_id: m for m, new in zip(messages, added, strict=False) if new}
+        accepted = sum(added[:len(messages)])
+        for message in newest.values():  # marking a message read marks the ones before it too
+            self._mark_read(message)
         for other in updates.others:
             log.info("WhatsApp webhook: %s update for number %s (not used yet)", other.field, other.phone_number_id)
         return Response(orjson.dumps({"accepted": accepted, "duplicates": len(updates.messages) - accepted,

@@ -233,6 +233,16 @@ async def test_ready_blocks_then_wakes(store: ConversationStore) -> None:
     await task
 
 
+async def test_enqueue_many_keeps_order_and_drops_duplicates(store: ConversationStore) -> None:
+    assert await store.enqueue(inbound("c1", "m0"), dedupe_ttl=60)
+    added = await store.enqueue_many([inbound("c1", "m1"), inbound("c1", "m0"), inbound("c2", "m2"), inbound("c1", "m1")],
+                                     dedupe_ttl=60)
+    assert added == [True, False, True, False]
+    head = await store.head("c1")
+    assert head is not None and head.message.message_id == "m0"
+    assert await store.inbox_size() == 3
+
+
 async def test_duplicates_are_dropped(store: ConversationStore) -> None:
     assert await store.enqueue(inbound("c1", "wamid.X"), dedupe_ttl=60) is True
     assert await store.enqueue(inbound("c1", "wamid.X"), dedupe_ttl=60) is False
