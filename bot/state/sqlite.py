@@ -16,7 +16,6 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +25,7 @@ from bot.core.events import Event
 from bot.core.messages import InboundMessage
 from bot.errors import ConflictError, LeaseLost, StoreInUse, StoreUnavailable
 from bot.state.base import ConversationStore, InboxEntry, Lease, OutboxEntry, Turn
+from bot.state.statements import NORMAL, URGENT, StatementThread
 
 T = TypeVar("T")
 
@@ -61,7 +61,7 @@ class SQLiteStore(ConversationStore):
         self.path = Path(path)
         self.synchronous = synchronous.upper()
         self.claim_idle = claim_idle
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: StatementThread | None = None
         self._db: sqlite3.Connection | None = None
         self._lock_file: int | None = None
         self._leases: dict[str, Lease] = {}
@@ -77,7 +77,7 @@ class SQLiteStore(ConversationStore):
     async def open(self) -> None:
         """Take the file for this process and create the schema."""
         self._take_file()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        self._executor = StatementThread("sqlite-store")
         try:
             await self._run(self._connect)
         except sqlite3.Error as exc:
@@ -121,7 +121,7 @@ class SQLiteStore(ConversationStore):
             if self._db is not None:
                 await self._run(self._db.close)
                 self._db = None
-            self._executor.shutdown(wait=True)
+            self._executor.shutdown()
             self._executor = None
         if self._lock_file is not None:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
@@ -139,10 +139,10 @@ class SQLiteStore(ConversationStore):
         assert self._db is not None, "store is not open"
         return self._db
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _run(self, fn: Callable[..., T], *args: Any, priority: int = NORMAL) -> T:
         if self._executor is None:
             raise StoreUnavailable(f"the SQLite store {self.path} is not open")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        return await self._executor.run(fn, *args, priority=priority)
 
     # ------------------------------------------------------------ conversations
 
@@ -268,7 +268,7 @@ class SQLiteStore(ConversationStore):
     ) -> bool:
         """Put a message on the inbox unless it is a duplicate."""
         payload = codec.dump_inbound(message)
-        added = await self._run(self._enqueue_sync, message, payload, dedupe_ttl, reply_node)
+        added = await self._run(self._enqueue_sync, message, payload, dedupe_ttl, reply_node, priority=URGENT)
         if added:
             self._inbox_event.set()
         return added
@@ -300,7 +300,7 @@ class SQLiteStore(ConversationStore):
     async def enqueue_many(self, messages: Sequence[InboundMessage], *, dedupe_ttl: float | None = None) -> list[bool]:
         """Put messages on the inbox in one transaction: one trip to the store's thread for a webhook batch."""
         payloads = [codec.dump_inbound(message) for message in messages]
-        added = await self._run(self._enqueue_many_sync, messages, payloads, dedupe_ttl)
+        added = await self._run(self._enqueue_many_sync, messages, payloads, dedupe_ttl, priority=URGENT)
         if any(added):
             self._inbox_event.set()
         return added
