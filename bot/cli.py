@@ -21,7 +21,7 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Serve the bot over HTTP."""
+    """Serve the bot over HTTP (``--role web``), process its messages (``--role worker``), or both."""
     import uvicorn
 
     from bot.logs import configure_logging
@@ -30,13 +30,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     configure_logging(settings.logging.level, settings.logging.format)
     host = args.host or settings.server.host
     port = args.port or settings.server.port
-    if args.workers > 1 and settings.store.backend != "redis":
-        msg = (
-            f"--workers {args.workers} needs a store that processes share: set REDIS_URL "
-            "(the SQLite store is served by one process)"
-        )
-        raise ConfigError([msg], source="bot run")
+    shared = {"--workers": args.workers > 1, f"--role {args.role}": args.role != "all"}
+    for option, needs_sharing in shared.items():
+        if needs_sharing and settings.store.backend != "redis":
+            msg = (
+                f"{option} needs a store that processes share: set REDIS_URL "
+                "(the SQLite store is served by one process, which has role all)"
+            )
+            raise ConfigError([msg], source="bot run")
     asyncio.run(_check_store(settings))
+    if args.role == "worker":
+        from bot.server.worker import run_worker
+
+        if args.workers > 1:
+            raise ConfigError(["--workers applies to web processes; start more `bot run --role worker` instead"],
+                              source="bot run")
+        return run_worker(settings)
+    os.environ["BOT_ROLE"] = args.role
     common = {
         "host": host,
         "port": port,
@@ -51,9 +61,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             os.environ["BOT_CONFIG"] = str(settings.source)
         uvicorn.run("bot.server.app:app_from_environment", factory=True, workers=args.workers, **common)
         return 0
+    from bot.engine import Engine
     from bot.server.app import create_app
 
-    uvicorn.run(create_app(settings), **common)
+    uvicorn.run(create_app(settings, engine=Engine(settings, role=args.role)), **common)
     return 0
 
 
@@ -303,7 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="config file (default: $BOT_CONFIG or ./config.yml; embedded defaults if absent)")
     run.add_argument("--host", help="interface to listen on (default: server.host)")
     run.add_argument("--port", type=int, help="port to listen on (default: server.port, 5005)")
-    run.add_argument("--workers", type=int, default=1, help="worker processes (more than 1 needs REDIS_URL)")
+    run.add_argument("--workers", type=int, default=1, help="web processes (more than 1 needs REDIS_URL)")
+    run.add_argument(
+        "--role", choices=("all", "web", "worker"), default="all",
+        help="all: take messages in and process them (default); web: only take them in and acknowledge them; "
+             "worker: only process the inbox and deliver the outbox, no HTTP (web and worker need REDIS_URL)",
+    )
     run.set_defaults(handler=cmd_run)
 
     shell = sub.add_parser("shell", help="chat with the bot in this terminal (Arabic shown right to left)", description=cmd_shell.__doc__)

@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import sys
+from typing import Literal
 
 import httpx
 
@@ -33,6 +34,11 @@ log = logging.getLogger(__name__)
 
 SWITCH_INTERVAL = 0.0005
 
+#: What a process does: ``web`` takes messages in (webhooks, REST) and acknowledges them,
+#: ``worker`` processes the inbox and delivers the outbox, ``all`` does both (the default).
+Role = Literal["all", "web", "worker"]
+ROLES: tuple[Role, ...] = ("all", "web", "worker")
+
 
 class Engine:
     """Everything one process needs to take messages in and answer them."""
@@ -46,8 +52,12 @@ class Engine:
         dialogue: DialogueManager | None = None,
         channels: ChannelRegistry | None = None,
         actions: ActionRunner | None = None,
+        role: Role = "all",
     ) -> None:
+        if role not in ROLES:
+            raise ValueError(f"unknown engine role {role!r}; known roles: {', '.join(ROLES)}")
         self.settings = settings
+        self.role = role
         self.store = store or create_store(settings)
         languages = list(settings.languages.supported)
         default = settings.languages.default
@@ -84,8 +94,14 @@ class Engine:
         self.outbox = OutboxWorker(self, self.store, pushing, consumer=self.node, lock_ttl=settings.store.lock_ttl_seconds) if pushing else None
         self._tasks: list[asyncio.Task[None]] = []
 
+    @property
+    def works(self) -> bool:
+        """Whether this process runs the dispatcher and the outbox (roles ``all`` and ``worker``)."""
+        return self.role != "web"
+
     async def start(self) -> None:
-        """Open the store and the HTTP client; start the dispatcher and the reply listener."""
+        """Open the store and the HTTP client; start the reply listener, and the dispatcher and
+        outbox unless this is a web-only process."""
         await self.store.open()
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which would otherwise stall busy moments for tens of ms.
@@ -97,18 +113,18 @@ class Engine:
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         for channel in self.channels.values():
             await channel.start(self)
-        self._tasks = [
-            asyncio.create_task(self.dispatcher.run(), name="dispatcher"),
-            asyncio.create_task(self.replies.listen(), name="replies"),
-        ]
-        if self.outbox is not None:
-            self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
-        log.info("engine started: store=%s node=%s channels=%s", self.store.name, self.node, ",".join(self.channels))
+        self._tasks = [asyncio.create_task(self.replies.listen(), name="replies")]
+        if self.works:
+            self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="dispatcher"))
+            if self.outbox is not None:
+                self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
+        log.info("engine started: role=%s store=%s node=%s channels=%s", self.role, self.store.name, self.node,
+                 ",".join(self.channels))
 
     async def stop(self) -> None:
         """Finish running turns, then close everything."""
         await self.dispatcher.stop()
-        if self.outbox is not None:
+        if self.outbox is not None and self.works:
             await self.outbox.stop()
         for task in self._tasks:
             task.cancel()

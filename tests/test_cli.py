@@ -129,6 +129,59 @@ def test_two_servers_on_redis_share_conversations_in_order(redis_url: str) -> No
             assert kinds == ["user", "bot"] * 6
 
 
+def test_a_split_role_needs_redis() -> None:
+    for role in ("web", "worker"):
+        result = run_bot("run", "--role", role, env=env_with())
+        assert result.returncode == 2
+        assert f"--role {role} needs a store that processes share: set REDIS_URL" in result.stderr
+
+
+@contextmanager
+def bot_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """``bot run --role worker`` in a subprocess; stopped with SIGTERM, which must be graceful."""
+    proc = subprocess.Popen([*BOT, "run", "--role", "worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    seen: list[str] = []
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # started once it says so
+            seen.append(line)
+            if "processing the inbox" in line:
+                break
+        else:
+            raise AssertionError(f"bot run --role worker did not start:\n{''.join(seen)[-3000:]}")
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        err = "".join(seen) + err
+        assert proc.returncode == 0, err[-3000:]
+        assert "Traceback" not in err, err[-3000:]
+        assert "role=worker" in err and "stopping" in err
+
+
+@pytest.mark.slow
+def test_web_and_worker_processes_split_the_work_on_redis(redis_url: str) -> None:
+    env = env_with(REDIS_URL=redis_url, BOT__STORE__REDIS__KEY_PREFIX=f"t{uuid.uuid4().hex[:10]}")
+    web_env = {**env, "BOT__SERVER__REPLY_TIMEOUT_SECONDS": "1"}
+    with bot_server(web_env, "--role", "web") as web, httpx.Client(timeout=10) as client:
+        # the web process only queues: with no worker yet, nobody answers, and the message waits
+        late = client.post(f"{web}/webhooks/rest/webhook", json={"sender": "dana", "message": "/greet"})
+        assert late.status_code == 504 and "stays queued" in late.text, late.text
+        with bot_worker(env), bot_worker(env):
+            for n in range(6):
+                reply = client.post(f"{web}/webhooks/rest/webhook", json={"sender": "dana", "message": f'/greet{{"n": {n}}}'},
+                                    timeout=20)
+                assert reply.status_code == 200 and reply.json()[0]["recipient_id"] == "dana", reply.text
+        tracker = client.get(f"{web}/conversations/dana/tracker").json()
+    said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert said == ["/greet", *[f'/greet{{"n": {n}}}' for n in range(6)]], "the queued message was processed first"
+
+
 def test_shell_chats_and_shows_arabic_in_visual_order() -> None:
     from arabic_reshaper import reshape
     from bidi import get_display

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 
 from bot import __version__
 from bot.config import Settings, load_settings
-from bot.engine import Engine
+from bot.engine import ROLES, Engine
+from bot.errors import ConfigError
 from bot.server.errors import install_error_handlers
 from bot.server.health import health_router
 from bot.server.limits import BodyLimit
@@ -43,10 +44,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """The app for the config named by ``BOT_CONFIG`` (used by ``bot run --workers N``)."""
+    """The app for the config named by ``BOT_CONFIG``, in the role ``BOT_ROLE`` (``bot run --workers N``)."""
     from bot.logs import configure_logging
 
     path = os.environ.get("BOT_CONFIG")
     settings = load_settings(Path(path) if path else None)
     configure_logging(settings.logging.level, settings.logging.format)
-    return create_app(settings)
+    role = os.environ.get("BOT_ROLE", "all")
+    if role not in ROLES:
+        raise ConfigError([f"BOT_ROLE is {role!r}; known roles: {', '.join(ROLES)}"], source="environment")
+    return create_app(settings, engine=Engine(settings, role=role))  # type: ignore[arg-type]

@@ -109,6 +109,9 @@ class WhatsAppChannel(Channel):
             server = engine.settings.server
             host = "127.0.0.1" if server.host in ("0.0.0.0", "::") else server.host
             log.info("WhatsApp simulator: open http://%s:%d/simulator (no credentials set: nothing goes to Meta)", host, server.port)
+            if engine.role != "all":
+                log.warning("the WhatsApp simulator's fake Graph API lives in each process: with role %s the page "
+                            "will not show the replies of other processes; run the simulator with role all", engine.role)
         senders = {
             number.phone_number_id: GraphSender(
                 http, base_url=self.secrets.api_base_url, api_version=self.settings.api_version,
