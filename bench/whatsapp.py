@@ -45,7 +45,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,8 +282,11 @@ def private_redis(workdir: Path) -> Iterator[str]:
 
 
 def start_bot(workdir: Path, graph_url: str, redis_url: str | None, graph_rate: float, log: IO[bytes],
-              profile: Path | None) -> tuple[subprocess.Popen[bytes], str]:
-    """Write the project into ``workdir`` and start ``bot run`` on a free port; the process and its URL."""
+              profile: Path | None, role: str = "all", prefix: str = "") -> tuple[subprocess.Popen[bytes], str]:
+    """Write the project into ``workdir`` (once) and start ``bot run --role ROLE`` on a free port; the
+    process and its URL (a worker serves no HTTP)."""
+    if (workdir / "flows").exists():
+        return _spawn_bot(workdir, graph_url, redis_url, log, profile, role, prefix)
     (workdir / "flows").mkdir()
     (workdir / "flows" / "bench.yml").write_text(FLOWS_YML, encoding="utf-8")
     (workdir / "config.yml").write_text(
@@ -293,18 +296,32 @@ def start_bot(workdir: Path, graph_url: str, redis_url: str | None, graph_rate: 
         "channels:\n  whatsapp:\n"
         f"    phone_numbers: [{{phone_number_id: \"{PNID}\", display_number: \"+1 555 0001\"}}]\n"
         f"    messages_per_second: {graph_rate:g}\n", encoding="utf-8")
+    return _spawn_bot(workdir, graph_url, redis_url, log, profile, role, prefix)
+
+
+def _spawn_bot(workdir: Path, graph_url: str, redis_url: str | None, log: IO[bytes], profile: Path | None, role: str,
+               prefix: str) -> tuple[subprocess.Popen[bytes], str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "BOT_CONFIG") and not k.startswith("BOT__")}
     env |= {"WHATSAPP_ACCESS_TOKEN": TOKEN, "WHATSAPP_APP_SECRET": SECRET, "WHATSAPP_VERIFY_TOKEN": "bench-verify",
             "WHATSAPP_API_BASE_URL": graph_url}
     if redis_url:
-        env |= {"REDIS_URL": redis_url, "BOT__STORE__REDIS__KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}"}
+        env |= {"REDIS_URL": redis_url, "BOT__STORE__REDIS__KEY_PREFIX": prefix or f"bench-{uuid.uuid4().hex[:8]}"}
     port = free_port()
     command = [shutil.which("bot") or "bot", "run", "--config", str(workdir / "config.yml"), "--host", "127.0.0.1",
-               "--port", str(port)]
+               "--port", str(port), "--role", role]
     if profile is not None:  # the event loop's thread only: the SQLite store's own thread is not profiled
         command = [sys.executable, "-m", "cProfile", "-o", str(profile.resolve()), *command]
     proc = subprocess.Popen(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_log(path: Path, text: str, alive: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Wait until ``text`` appears in the log at ``path``; NotStarted if the process died or time ran out."""
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text(errors="replace"):
+        if not alive() or time.monotonic() > deadline:
+            raise NotStarted(f"{what} did not start")
+        time.sleep(0.05)
 
 
 def stop_fake(fake: multiprocessing.process.BaseProcess) -> None:
@@ -413,7 +430,7 @@ def check(records: list[list[Any]]) -> dict[str, Any]:
             "order_samples": samples}
 
 
-async def run(args: argparse.Namespace, bot_url: str, graph_url: str, bot_pid: int, fake_pid: int) -> dict[str, Any]:
+async def run(args: argparse.Namespace, bot_url: str, graph_url: str, bot_pids: list[int], fake_pid: int) -> dict[str, Any]:
     """Warm up, send the measured load, wait for the replies and check them; the result line's numbers."""
     if args.warmup:
         await send_all(bot_url, make_load(WARM_PREFIX, args.warmup, args.warmup, 0.0, args.seed), args.concurrency)
@@ -422,16 +439,16 @@ async def run(args: argparse.Namespace, bot_url: str, graph_url: str, bot_pid: i
     prefix = PREFIX
     load = make_load(prefix, args.messages, args.senders, args.batch_share, args.seed)
     expected = {f"{sender}:{k}" for sender, queue in load.pending.items() for k in queue}
-    cpu_before = (cpu_seconds(bot_pid), cpu_seconds(fake_pid), time.process_time())
+    cpu_before = (sum(map(cpu_seconds, bot_pids)), cpu_seconds(fake_pid), time.process_time())
     ticks_before = cpu_ticks()
     first = time.time()
     await send_all(bot_url, load, args.concurrency, args.rate)
     sent_s = time.time() - first
-    bot_cpu_sending = (cpu_seconds(bot_pid) - cpu_before[0]) / sent_s * 100
+    bot_cpu_sending = (sum(map(cpu_seconds, bot_pids)) - cpu_before[0]) / sent_s * 100
     records, report = await collect(graph_url, len(expected) - load.unacknowledged, prefix, since, args.timeout)
     records = [r for r in records if r[0].startswith(prefix)]
     wall = (max((r[3] for r in records), default=time.time())) - first
-    cpu_after = (cpu_seconds(bot_pid), cpu_seconds(fake_pid), time.process_time())
+    cpu_after = (sum(map(cpu_seconds, bot_pids)), cpu_seconds(fake_pid), time.process_time())
     ticks_after = cpu_ticks()
     found = check(records)
     counts: Counter[str] = found["counts"]
@@ -496,6 +513,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured single messages first (50)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for every reply (300)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the batching and the sender order (1)")
+    parser.add_argument("--split", action="store_true",
+                        help="two bot processes on the bot's core: `bot run --role web` and `bot run --role worker` "
+                             "(needs --store redis)")
     parser.add_argument("--bot-log", type=Path, help="copy the bot's output here")
     parser.add_argument("--profile", type=Path, help="run the bot under cProfile, writing its stats here")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="folder of whatsapp.jsonl and whatsapp.md")
@@ -503,6 +523,8 @@ def main() -> int:
     args = parser.parse_args()
     if min(args.messages, args.senders, args.concurrency) < 1 or args.warmup < 0 or not 0 <= args.batch_share <= 1:
         parser.error("--messages, --senders and --concurrency must be >= 1, --warmup >= 0, --batch-share in [0, 1]")
+    if args.split and args.store != "redis":
+        parser.error("--split needs --store redis: web and worker processes share the store")
     cores = sorted(os.sched_getaffinity(0))
     bot_core, rest = (cores[0], set(cores[1:])) if len(cores) >= 2 else (None, set(cores))
     date, load_avg = now(), round(os.getloadavg()[0], 2)
@@ -517,23 +539,35 @@ def main() -> int:
         fake.start()
         stack.callback(stop_fake, fake)
         log = stack.enter_context((workdir / "bot.log").open("wb"))
-        bot, bot_url = start_bot(workdir, graph_url, redis_url, args.graph_rate, log, args.profile)
+        prefix = f"bench-{uuid.uuid4().hex[:8]}"
+        bot, bot_url = start_bot(workdir, graph_url, redis_url, args.graph_rate, log, args.profile,
+                                 "web" if args.split else "all", prefix)
         stack.callback(stop_bot, bot)
+        bots = [bot]
+        if args.split:
+            worker, _ = start_bot(workdir, graph_url, redis_url, args.graph_rate, log, None, "worker", prefix)
+            stack.callback(stop_bot, worker)
+            bots.append(worker)
         try:
             wait_http(f"{graph_url}/bench/sent", fake.is_alive, "the fake Graph API")
             wait_http(f"{bot_url}/ready", lambda: bot.poll() is None, "bot run")
+            if args.split:
+                wait_log(workdir / "bot.log", "role=worker", lambda: bots[1].poll() is None, "bot run --role worker")
         except NotStarted as exc:
             tail = (workdir / "bot.log").read_text(errors="replace")[-3000:]
             print(f"bench/whatsapp.py: {exc}; bot output (tail):\n{tail}", file=sys.stderr)
             return 2
         assert fake.pid is not None
         if bot_core is not None:
-            os.sched_setaffinity(bot.pid, {bot_core})
+            for proc in bots:
+                os.sched_setaffinity(proc.pid, {bot_core})
             for pid in (fake.pid, os.getpid()):
                 os.sched_setaffinity(pid, rest)
-        measured = asyncio.run(run(args, bot_url, graph_url, bot.pid, fake.pid))
-        rss = peak_rss_mb(bot.pid)
-        stop_bot(bot)
+        measured = asyncio.run(run(args, bot_url, graph_url, [proc.pid for proc in bots], fake.pid))
+        rss_each = [peak_rss_mb(proc.pid) for proc in bots]
+        rss = round(sum(r for r in rss_each if r is not None), 1) if any(r is not None for r in rss_each) else None
+        for proc in bots:
+            stop_bot(proc)
         output = (workdir / "bot.log").read_text(errors="replace")
         if args.bot_log:
             args.bot_log.write_text(output, encoding="utf-8")
@@ -544,7 +578,9 @@ def main() -> int:
         "batch_share": args.batch_share, "concurrency": args.concurrency, "rate": args.rate or None,
         "graph_rate": args.graph_rate,
         **measured, "bot_peak_rss_mb": rss, **log_problems(output),
-        "layout": {"bot": f"`bot run` subprocess (uvicorn, uvloop, httptools, 1 worker), {where}",
+        "split": args.split,
+        "layout": {"bot": (f"`bot run --role web` and `bot run --role worker` subprocesses, both on {where}" if args.split
+                           else f"`bot run` subprocess (uvicorn, uvloop, httptools, 1 worker), {where}"),
                    "fake_graph": f"spawned child process (uvicorn, uvloop, httptools), {others}",
                    "client": f"this process, one httpx.AsyncClient, {others}",
                    **({"redis": "REDIS_URL" if os.environ.get("REDIS_URL") else "private redis-server, not pinned"}

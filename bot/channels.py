@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from bot.errors import RegistryError
 
 if TYPE_CHECKING:
-    from bot.core.messages import OutboundContent, OutboundMessage
+    from bot.core.messages import InboundMessage, OutboundContent, OutboundMessage
     from bot.engine import Engine
 
 ENTRY_POINT_GROUP = "whatsbot.channels"
@@ -47,6 +47,9 @@ class Channel(ABC):
 
     async def stop(self) -> None:
         """Close what ``start`` opened."""
+
+    def taking(self, engine: Engine, message: InboundMessage) -> None:
+        """A worker starts processing ``message`` (WhatsApp marks it read); must not block. Nothing by default."""
 
     async def deliver(self, engine: Engine, message: OutboundMessage) -> None:
         """Send one message from the outbox (channels that push must implement it).

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from bot.errors import LeaseLost, StoreError
 from bot.processor import Processor
@@ -30,12 +31,14 @@ class Dispatcher:
         consumer: str,
         concurrency: int = 64,
         lease_ttl: float = 30.0,
+        on_take: Callable[[InboxEntry], None] | None = None,
     ) -> None:
         self.store = store
         self.processor = processor
         self.replies = replies
         self.consumer = consumer
         self.lease_ttl = lease_ttl
+        self.on_take = on_take
         self._slots = asyncio.Semaphore(concurrency)
         self._active: set[str] = set()
         self._dirty: set[str] = set()
@@ -121,6 +124,11 @@ class Dispatcher:
         return not self._stopping.is_set() and await self.store.head(conversation_id) is not None
 
     async def _process(self, lease: Lease, entry: InboxEntry) -> Lease:
+        if self.on_take is not None:
+            try:
+                self.on_take(entry)
+            except Exception:  # a courtesy hook (read receipts) must never stop a turn
+                log.exception("the take hook failed for %s", entry.message.message_id)
         backoff = 0.05
         while True:
             keeper = asyncio.create_task(self._keep(lease))

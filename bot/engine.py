@@ -27,7 +27,7 @@ from bot.nlu.trained import understanding_for
 from bot.outbox import OutboxWorker
 from bot.processor import Processor
 from bot.replies import ReplyRouter
-from bot.state.base import ConversationStore
+from bot.state.base import ConversationStore, InboxEntry
 from bot.state.registry import create_store
 
 log = logging.getLogger(__name__)
@@ -89,10 +89,17 @@ class Engine:
             consumer=self.node,
             concurrency=settings.dispatcher.concurrency,
             lease_ttl=settings.store.lock_ttl_seconds,
+            on_take=self._taking,
         )
         pushing = {name: ch for name, ch in self.channels.items() if ch.pushes}
         self.outbox = OutboxWorker(self, self.store, pushing, consumer=self.node, lock_ttl=settings.store.lock_ttl_seconds) if pushing else None
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _taking(self, entry: InboxEntry) -> None:
+        """Tell the message's channel that a worker starts on it (WhatsApp marks it read)."""
+        channel = self.channels.get(entry.message.channel)
+        if channel is not None:
+            channel.taking(self, entry.message)
 
     @property
     def works(self) -> bool:

@@ -228,6 +228,20 @@ class RedisStore(ConversationStore):
         )
         return bool(added)
 
+    async def enqueue_many(self, messages: Sequence[InboundMessage], *, dedupe_ttl: float | None = None) -> list[bool]:
+        """Each message through the enqueue script (atomic each), in order, in one pipelined round trip."""
+        if not messages:
+            return []
+        pipe = self._r.pipeline(transaction=False)
+        for message in messages:
+            dedupe = self._key("dedupe", f"inbound:{message.channel}:{message.message_id}") if dedupe_ttl else ""
+            await self._scripts["enqueue"](
+                keys=[dedupe, self._key("inbox"), self._conv(message.conversation_id, "queue")],
+                args=[max(1, int((dedupe_ttl or 0) * 1000)), message.conversation_id, codec.dump_inbound(message), ""],
+                client=pipe,
+            )
+        return [bool(added) for added in await pipe.execute()]
+
     async def ready(self, consumer: str, *, count: int, block: float) -> list[str]:
         """Stale entries taken over from dead consumers, else new entries (blocking)."""
         entries = await self._take(self._key("inbox"), _INBOX_GROUP, consumer, count, block)

@@ -14,7 +14,6 @@ bot through this same signed webhook (``connectors/whatsapp/simulator.py``).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import os
@@ -32,18 +31,20 @@ from bot.channels import Channel
 from bot.core.messages import (
     DeliveryStatus,
     InboundMessage,
+    Notify,
     OutboundContent,
     OutboundMessage,
+    System,
     Text,
     Unknown,
 )
 from bot.nlu.normalize import fold
 from bot.server.errors import error_response
 from connectors.whatsapp.delivery import Delivery
-from connectors.whatsapp.errors import WhatsAppError
 from connectors.whatsapp.fake_graph import FakeGraph, create_fake_graph
 from connectors.whatsapp.outbound import check_limits
 from connectors.whatsapp.parse import CHANNEL, PayloadError, StatusUpdate, parse_webhook
+from connectors.whatsapp.receipts import ReadReceipts
 from connectors.whatsapp.sender import GraphSender
 from connectors.whatsapp.settings import (
     PhoneNumber,
@@ -65,7 +66,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WINDOW_CLOSED_CODES = frozenset({131047, 470})
-MAX_RECEIPTS_IN_FLIGHT = 16
+NOT_FROM_THE_CUSTOMER = (DeliveryStatus, Notify, System)  # nothing to mark read
 SIMULATED_NUMBER = PhoneNumber(phone_number_id="100000000000001", display_number="+1 555 000 0001")
 
 
@@ -92,7 +93,7 @@ class WhatsAppChannel(Channel):
         self.opt_in = frozenset(_words(self.settings.opt_in_words))
         self.delivery: Delivery | None = None
         self._own_http: httpx.AsyncClient | None = None
-        self._background: set[asyncio.Task[None]] = set()
+        self.receipts: ReadReceipts | None = None
 
     def check(self, content: OutboundContent) -> list[str]:
         """WhatsApp's limits that ``content`` breaks (button titles, list rows, lengths...)."""
@@ -120,11 +121,12 @@ class WhatsAppChannel(Channel):
             for number in self.settings.phone_numbers
         }
         self.delivery = Delivery(self.settings, senders)
+        self.receipts = ReadReceipts(senders)
 
     async def stop(self) -> None:
         """Wait for read receipts under way; close the simulator's client."""
-        if self._background:
-            await asyncio.wait(set(self._background), timeout=5)
+        if self.receipts is not None:
+            await self.receipts.drain()
         if self._own_http is not None:
             await self._own_http.aclose()
             self._own_http = None
@@ -197,10 +199,7 @@ class WhatsAppChannel(Channel):
         except engine.store.transient_errors as exc:
             log.error("WhatsApp webhook: the store failed (%s); answering 503 so that Meta sends it again", exc)
             return error_response(503, "the bot cannot store this batch now; it will be delivered again")
-        newest = {m.conversation_id: m for m, new in zip(messages, added, strict=False) if new}
         accepted = sum(added[:len(messages)])
-        for message in newest.values():  # marking a message read marks the ones before it too
-            self._mark_read(message)
         for other in updates.others:
             log.info("WhatsApp webhook: %s update for number %s (not used yet)", other.field, other.phone_number_id)
         return Response(orjson.dumps({"accepted": accepted, "duplicates": len(updates.messages) - accepted,
@@ -213,16 +212,11 @@ class WhatsAppChannel(Channel):
         consent = "opt_out" if word in self.opt_out else "opt_in" if word in self.opt_in else None
         return dataclasses.replace(message, metadata={**message.metadata, "consent": consent}) if consent else message
 
-    def _mark_read(self, message: InboundMessage) -> None:
-        """Mark the message read with a typing indicator, in the background (never in the request's way)."""
-        if not self.settings.mark_read or self.delivery is None:
+    def taking(self, engine: Engine, message: InboundMessage) -> None:
+        """A worker starts on a customer's message: blue ticks and the typing indicator (``receipts``)."""
+        if self.receipts is None or not self.settings.mark_read or isinstance(message.content, NOT_FROM_THE_CUSTOMER):
             return
-        sender = self.delivery.senders.get(str(message.metadata.get("phone_number_id")))
-        if sender is None or len(self._background) >= MAX_RECEIPTS_IN_FLIGHT:
-            return  # a courtesy: under a burst, replies matter more than blue ticks
-        task = asyncio.create_task(_quietly(sender.mark_read(message.message_id, typing=True), message.message_id))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self.receipts.mark(message.conversation_id, str(message.metadata.get("phone_number_id")), message.message_id)
 
 
 def status_message(status: StatusUpdate, received_at: float) -> InboundMessage:
@@ -233,13 +227,6 @@ def status_message(status: StatusUpdate, received_at: float) -> InboundMessage:
                             closes_window=status.status == "failed" and error is not None and error.code in WINDOW_CLOSED_CODES)
     return InboundMessage(message_id=f"{status.message_id}:{status.status}", conversation_id=status.conversation_id,
                           channel=CHANNEL, content=report, received_at=status.timestamp or received_at)
-
-
-async def _quietly(receipt: Any, message_id: str) -> None:
-    try:
-        await receipt
-    except WhatsAppError as exc:  # a read receipt is a courtesy: log and go on
-        log.warning("could not mark WhatsApp message %s read: %s", message_id, exc)
 
 
 def _word(text: str) -> str:
