@@ -22,6 +22,7 @@ from bot.nlu.base import Understanding
 from bot.nlu.commands import guess_language
 from bot.notices import notice
 from bot.state.base import ConversationStore, InboxEntry, Lease, Turn
+from bot.stats import turn_counters
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ class Processor:
             outbox = tuple(m for m in outbound if m.channel in self.push_channels)
             try:
                 await self.store.commit(
-                    Turn(lease=lease, entry=entry, conversation=conversation, events=tuple(events), outbox=outbox)
+                    Turn(lease=lease, entry=entry, conversation=conversation, events=tuple(events), outbox=outbox,
+                         counters=tuple(turn_counters(entry.message.channel, events, outbox).items()))
                 )
             except ConflictError:
                 log.info("conversation changed while processing %s; running the turn again", entry.message.message_id)

@@ -60,6 +60,8 @@ class Turn:
     conversation: Conversation
     events: tuple[Event, ...]
     outbox: tuple[OutboundMessage, ...] = ()
+    #: Amounts to add to named counters (``bot.stats``), in the same atomic commit.
+    counters: tuple[tuple[str, int], ...] = ()
 
 
 class ConversationStore(ABC):
@@ -194,6 +196,10 @@ class ConversationStore(ABC):
         Raises ``LeaseLost`` if the lease is no longer held, ``ConflictError`` if the
         conversation changed since it was loaded; in both cases nothing is written.
         """
+
+    @abstractmethod
+    async def counters(self) -> dict[str, int]:
+        """Every counter that turns have added to (``Turn.counters``), by name."""
 
     # ------------------------------------------------------------ outbox
 

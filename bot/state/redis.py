@@ -29,8 +29,9 @@ from bot.state.base import ConversationStore, InboxEntry, Lease, OutboxEntry, Tu
 _INBOX_GROUP = "workers"
 _OUTBOX_GROUP = "senders"
 
-# KEYS: version, events, state, conversations, [lock, queue, inbox, outbox]
-# ARGV: expected_version, new_version, state, n_events, events..., [token, entry_id, group, outbox...]
+# KEYS: version, events, state, conversations, [lock, queue, inbox, outbox, counters]
+# ARGV: expected_version, new_version, state, n_events, events...,
+#       [token, entry_id, group, n_outbox, outbox..., counter name, amount, ...]
 _SAVE = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current ~= tonumber(ARGV[1]) then return {'conflict', current} end
@@ -41,7 +42,9 @@ if #KEYS > 4 then
   redis.call('LPOP', KEYS[6])
   redis.call('XACK', KEYS[7], ARGV[7 + n], ARGV[6 + n])
   redis.call('XDEL', KEYS[7], ARGV[6 + n])
-  for i = 8 + n, #ARGV do redis.call('XADD', KEYS[8], '*', 'm', ARGV[i]) end
+  local m = tonumber(ARGV[8 + n])
+  for i = 9 + n, 8 + n + m do redis.call('XADD', KEYS[8], '*', 'm', ARGV[i]) end
+  for i = 9 + n + m, #ARGV, 2 do redis.call('HINCRBY', KEYS[9], ARGV[i], ARGV[i + 1]) end
 end
 if n > 0 then redis.call('SADD', KEYS[4], KEYS[2]) end  -- one member per conversation (its log key)
 for i = 5, 4 + n do redis.call('RPUSH', KEYS[2], ARGV[i]) end
@@ -283,11 +286,18 @@ class RedisStore(ConversationStore):
         """One Lua script: check lease and head, append, pop, ack, queue outbox."""
         cid = turn.conversation.conversation_id
         new = turn.conversation.apply_all(turn.events)
-        keys = [self._key("lock", cid), self._conv(cid, "queue"), self._key("inbox"), self._key("outbox")]
-        args: list[Any] = [turn.lease.token, turn.entry.entry_id, _INBOX_GROUP]
+        keys = [self._key("lock", cid), self._conv(cid, "queue"), self._key("inbox"), self._key("outbox"),
+                self._key("counters")]
+        args: list[Any] = [turn.lease.token, turn.entry.entry_id, _INBOX_GROUP, len(turn.outbox)]
         args += [codec.dump_outbound(m) for m in turn.outbox]
+        args += [part for name, amount in turn.counters for part in (name, amount)]
         await self._run_save(turn.conversation, new, turn.events, keys, args)
         return new
+
+    async def counters(self) -> dict[str, int]:
+        """Every counter (one hash), by name."""
+        raw = await self._r.hgetall(self._key("counters"))
+        return {name.decode(): int(value) for name, value in raw.items()}
 
     # ------------------------------------------------------------ outbox
 

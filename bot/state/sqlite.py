@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     payload BLOB NOT NULL, reply_node TEXT
 );
 CREATE INDEX IF NOT EXISTS inbox_by_conversation ON inbox (conversation_id, seq);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL,
     payload BLOB NOT NULL, claimed_by TEXT, claimed_at REAL
@@ -386,11 +387,20 @@ class SQLiteStore(ConversationStore):
             self._conn.execute("DELETE FROM inbox WHERE seq = ?", (head[0],))
             if outbox:
                 self._conn.executemany("INSERT INTO outbox (conversation_id, payload) VALUES (?, ?)", outbox)
+            if turn.counters:
+                self._conn.executemany(
+                    "INSERT INTO counters (name, value) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value", turn.counters)
 
         await self._run(self._save_sync, turn.conversation, new, rows, consume)
         if outbox:
             self._outbox_event.set()
         return new
+
+    async def counters(self) -> dict[str, int]:
+        """Every counter, by name."""
+        rows = await self._run(lambda: self._conn.execute("SELECT name, value FROM counters").fetchall())
+        return dict(rows)
 
     # ------------------------------------------------------------ outbox
 

@@ -283,6 +283,31 @@ async def test_commit_rejects_a_stale_conversation(store: ConversationStore) -> 
     assert [e.event for e in await store.events("c1")] == ["slot", "user"]
 
 
+async def test_counters_are_added_by_the_commit_that_succeeds_only(store: ConversationStore) -> None:
+    assert await store.counters() == {}
+    for mid in ("m1", "m2"):
+        await store.enqueue(inbound("c1", mid))
+    lease = await store.acquire("c1", ttl=5, timeout=1)
+    entry = await store.head("c1")
+    assert entry is not None
+    stale = await store.load("c1")
+    await store.save(stale, [SlotSet(name="agent_note", value="x")])
+    counts = (("test.messages_in", 1), ("test.status.delivered", 2))
+    with pytest.raises(ConflictError):  # a turn that does not commit counts nothing
+        await store.commit(Turn(lease=lease, entry=entry, conversation=stale, events=(user_event(entry.message),),
+                                counters=counts))
+    assert await store.counters() == {}
+    fresh = await store.load("c1")
+    new = await store.commit(Turn(lease=lease, entry=entry, conversation=fresh, events=(user_event(entry.message),),
+                                  outbox=(outbound("c1", "a"),), counters=counts))
+    second = await store.head("c1")
+    assert second is not None
+    await store.commit(Turn(lease=lease, entry=second, conversation=new, events=(user_event(second.message),),
+                            counters=(("test.messages_in", 1),)))
+    assert await store.counters() == {"test.messages_in": 2, "test.status.delivered": 2}
+    assert await store.outbox_size() == 1, "the outbox entries and the counters do not get in each other's way"
+
+
 async def test_an_entry_is_committed_once(store: ConversationStore) -> None:
     await store.enqueue(inbound("c1", "m1"))
     lease = await store.acquire("c1", ttl=5, timeout=1)

@@ -252,6 +252,10 @@ async def test_statuses_are_logged_once_and_a_131047_failure_closes_the_window(b
     assert [(r.status, r.error_code, r.closes_window) for r in reports[2:]] == [("failed", 131047, True)]
     conversation = await bot.engine.store.load(CID)
     assert conversation.window_closed
+    # the statistics' counters: the resent batch counted once
+    assert await bot.engine.store.counters() == {
+        "whatsapp.messages_in": 1, "whatsapp.messages_out": 1, "whatsapp.status.sent": 1,
+        "whatsapp.status.delivered": 1, "whatsapp.status.failed": 1, "whatsapp.failed.131047": 1}
 
 
 # ------------------------------------------------------------------ faults against the fake Graph API
