@@ -30,7 +30,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     configure_logging(settings.logging.level, settings.logging.format)
     host = args.host or settings.server.host
     port = args.port or settings.server.port
-    shared = {"--workers": args.workers > 1, f"--role {args.role}": args.role != "all"}
+    shared = {f"--workers {args.workers}": args.workers > 1, f"--role {args.role}": args.role != "all"}
     for option, needs_sharing in shared.items():
         if needs_sharing and settings.store.backend != "redis":
             msg = (
