@@ -296,8 +296,8 @@ class RedisStore(ConversationStore):
 
     async def counters(self) -> dict[str, int]:
         """Every counter (one hash), by name."""
-        raw = await self._r.hgetall(self._key("counters"))
-        return {name.decode(): int(value) for name, value in raw.items()}
+        raw = await self._r.hgetall(self._key("counters"))  # type: ignore[misc]
+        return {(name.decode() if isinstance(name, bytes) else name): int(value) for name, value in raw.items()}
 
     # ------------------------------------------------------------ outbox
 
