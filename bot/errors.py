@@ -102,4 +102,12 @@ class ReplyTimeout(BotError):
 
 
 class DeliveryDeferred(BotError):
-    """An outbound message could not be sent now (the provider is down, limits); it stays on the outbox."""
+    """An outbound message could not be sent now (the provider is down, limits); it stays on the outbox.
+
+    ``retry_after`` is the least number of seconds to wait before trying again, when the channel
+    knows it (a ``Retry-After``, a per-recipient rate limit); the outbox never tries sooner.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -9,6 +9,7 @@ logged; a kind the bot cannot read gets a polite answer in the customer's langua
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from bot.core.conversation import Conversation
@@ -18,6 +19,7 @@ from bot.core.messages import (
     Edit,
     InboundMessage,
     Notify,
+    OutTemplate,
     OutText,
     Reaction,
     Revoke,
@@ -61,6 +63,20 @@ def text_in(key: str, language: str | None) -> OutText:
     return OutText(text=texts.get(language or "en", texts["en"]))
 
 
+def why_not_notify(conversation: Conversation, template: OutTemplate, now: float) -> str | None:
+    """Why a notification (a business-initiated template) must not go to this customer now; None when it may."""
+    if conversation.opted_out:
+        return "the customer opted out of notifications (they wrote STOP); nothing was sent"
+    if conversation.unreachable:
+        return ("the channel could not deliver to this customer (WhatsApp 131026: not on WhatsApp, terms not accepted "
+                "or an old app); nothing is sent until they write again")
+    held = conversation.marketing_held_until
+    if template.category == "marketing" and held is not None and now < held:
+        return (f"the channel held back marketing to this customer (WhatsApp 131049); send marketing again after "
+                f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(held))}")
+    return None
+
+
 def notice(conversation: Conversation, message: InboundMessage, *, language: str | None = None) -> Notice | None:
     """What to do with ``message`` outside the dialogue, or None when it is for the dialogue.
 
@@ -72,11 +88,13 @@ def notice(conversation: Conversation, message: InboundMessage, *, language: str
         return Notice(events=[MessageStatus(
             message_id=content.message_id, provider_message_id=content.provider_message_id, status=content.status,
             error_code=content.error_code, error_title=content.error_title, closes_window=content.closes_window,
+            unreachable=content.unreachable, holds_marketing_until=content.holds_marketing_until,
             timestamp=message.received_at)], customer=False)
     if isinstance(content, Notify):
-        if conversation.opted_out:
-            return Notice(events=[MessageStatus(message_id=message.message_id, status="not_sent", error_title=(
-                "the customer opted out of notifications"), timestamp=message.received_at)], customer=False)
+        refused = why_not_notify(conversation, content.template, message.received_at)
+        if refused:
+            return Notice(events=[MessageStatus(message_id=message.message_id, status="not_sent", error_title=refused,
+                                                timestamp=message.received_at)], customer=False)
         return Notice(utterances=[Utterance(content.template, None)], customer=False)
     consent = message.metadata.get("consent")
     if consent in ("opt_out", "opt_in"):

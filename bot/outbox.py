@@ -5,7 +5,8 @@ One conversation's messages go out one at a time, oldest first, under a store lo
 different conversations go out in parallel. A message is acknowledged only once its channel
 has dealt with it for good. ``DeliveryDeferred`` (the provider is down, a rate limit) keeps it,
 and the conversation's later messages behind it, in this worker: it is tried again with a backoff
-from 0.5 to 30 s (well before its claim goes stale), so nothing overtakes it. A channel bug is
+from 0.5 to 30 s (well before its claim goes stale), never sooner than the deferral's
+``retry_after`` (capped at 30 s), so nothing overtakes it. A channel bug is
 retried a few times, then logged and dropped so that one broken message cannot block its
 conversation forever. Entries left when the worker stops come back once their claim is stale
 (``store.claim_idle_seconds``).
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_CHANNEL_ERRORS = 5
+MAX_BACKOFF = 30.0  # seconds; well under the claim's staleness, so no other worker takes a deferred message
 
 
 class OutboxWorker:
@@ -93,25 +95,34 @@ class OutboxWorker:
         try:
             while pending and not self._stopping.is_set():
                 if backoff:
-                    await asyncio.sleep(backoff)
+                    await self._pause(backoff)
+                asked = 0.0
                 try:
                     async with self._slots, self.store.lock(f"outbox:{conversation_id}", self.lock_ttl, timeout=self.lock_ttl):
                         while pending and not self._stopping.is_set():
-                            if not await self._one(pending[0]):
+                            wait = await self._one(pending[0])
+                            if wait is not None:
+                                asked = wait
                                 break  # keep the order: the rest waits with this one
                             pending.pop(0)
                 except self._transient as exc:
                     log.error("outbox of conversation %s: the store failed (%s); retrying", conversation_id, exc)
                 except Exception:  # a task nobody awaits: never let its error vanish
                     log.exception("outbox of conversation %s failed; retrying", conversation_id)
-                backoff = min(max(backoff * 2, 0.5), 30.0) if pending else 0.0
+                backoff = min(max(backoff * 2, 0.5, asked), MAX_BACKOFF) if pending else 0.0
         finally:
             # only on stop can entries be left: they stay claimed and come back once the claim is stale
             self._pending.pop(conversation_id, None)
             self._busy.discard(conversation_id)
 
-    async def _one(self, entry: OutboxEntry) -> bool:
-        """Deliver one entry; True when it is done with (and acknowledged)."""
+    async def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when the worker is asked to stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _one(self, entry: OutboxEntry) -> float | None:
+        """Deliver one entry: None once it is done with (and acknowledged), else the seconds the channel asks
+        to wait before the next try (0 when it does not say)."""
         message = entry.message
         channel = self.channels.get(message.channel)
         if channel is None:
@@ -122,14 +133,14 @@ class OutboxWorker:
                 await channel.deliver(self.engine, message)
             except DeliveryDeferred as exc:
                 log.warning("message %s deferred: %s", message.message_id, exc)
-                return False
+                return exc.retry_after or 0.0
             except Exception:
                 self._errors[entry.entry_id] += 1
                 if self._errors[entry.entry_id] < MAX_CHANNEL_ERRORS:
                     log.exception("channel %s failed to deliver %s; it will be retried", message.channel, message.message_id)
-                    return False
+                    return 0.0
                 log.exception("channel %s failed to deliver %s %d times; dropped", message.channel, message.message_id,
                               MAX_CHANNEL_ERRORS)
         self._errors.pop(entry.entry_id, None)
         await self.store.outbox_ack([entry])
-        return True
+        return None

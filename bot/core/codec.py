@@ -78,6 +78,8 @@ def dump_conversation(conversation: Conversation) -> bytes:
             "previous_bot_turn": _said.dump_python(conversation.previous_bot_turn, mode="json"),
             "window_closed": conversation.window_closed,
             "opted_out": conversation.opted_out,
+            "unreachable": conversation.unreachable,
+            "marketing_held_until": conversation.marketing_held_until,
         }
     )
 
@@ -101,4 +103,6 @@ def load_conversation(data: bytes | str) -> Conversation:
         previous_bot_turn=_said.validate_python(raw.get("previous_bot_turn", ())),
         window_closed=raw.get("window_closed", False),
         opted_out=raw.get("opted_out", False),
+        unreachable=raw.get("unreachable", False),
+        marketing_held_until=raw.get("marketing_held_until"),
     )

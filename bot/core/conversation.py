@@ -51,6 +51,8 @@ class Conversation:
     previous_bot_turn: tuple[str | OutboundContent, ...] = ()  # the bot's turn before that
     window_closed: bool = False  # the channel said free-form messages are refused until the customer writes again
     opted_out: bool = False  # no business-initiated messages (notifications) to this customer
+    unreachable: bool = False  # the channel could not deliver to this customer; nothing is sent until they write
+    marketing_held_until: float | None = None  # the channel asked for no marketing to this customer before then
 
     @property
     def active_flow(self) -> str | None:
@@ -64,6 +66,7 @@ class Conversation:
             case ev.UserMessage():
                 changes["last_inbound_at"] = event.timestamp
                 changes["window_closed"] = False
+                changes["unreachable"] = False
                 changes["latest_message_id"] = event.message_id
                 changes["session_turns"] = self.session_turns + 1
                 if self.bot_turn:
@@ -105,6 +108,10 @@ class Conversation:
             case ev.MessageStatus():
                 if event.closes_window:
                     changes["window_closed"] = True
+                if event.unreachable:
+                    changes["unreachable"] = True
+                if event.holds_marketing_until is not None:
+                    changes["marketing_held_until"] = max(event.holds_marketing_until, self.marketing_held_until or 0.0)
             case ev.ConsentChanged():
                 changes["opted_out"] = event.opted_out
             case ev.HandoffEnded():

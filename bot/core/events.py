@@ -226,6 +226,8 @@ class MessageStatus:
     error_code: int | None = None
     error_title: str | None = None
     closes_window: bool = False  # the channel refused free-form messages until the customer writes again
+    unreachable: bool = False  # the customer cannot receive messages until they write again (WhatsApp 131026)
+    holds_marketing_until: float | None = None  # no marketing to this customer before then (WhatsApp 131049)
     timestamp: float = field(default_factory=_now)
     event: Literal["message_status"] = "message_status"
 

@@ -205,6 +205,8 @@ class DeliveryStatus:
     error_code: int | None = None
     error_title: str | None = None
     closes_window: bool = False
+    unreachable: bool = False  # the customer cannot receive messages (not on the channel, an old app)
+    holds_marketing_until: float | None = None  # the channel asks for no marketing to this customer before then
     kind: Literal["delivery_status"] = "delivery_status"
 
 
@@ -374,6 +376,7 @@ class OutTemplate:
     name: str
     language: str
     components: tuple[TemplateComponent, ...] = ()
+    category: Literal["marketing", "utility", "authentication"] | None = None  # as approved by the channel, when known
     kind: Literal["template"] = "template"
 
 

@@ -66,6 +66,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WINDOW_CLOSED_CODES = frozenset({131047, 470})
+UNDELIVERABLE_CODE = 131026  # not on WhatsApp, terms not accepted, an old app: flag the contact
+MARKETING_CAPPED_CODE = 131049  # marketing held back: none to this customer for marketing_hold_hours
 NOT_FROM_THE_CUSTOMER = (DeliveryStatus, Notify, System)  # nothing to mark read
 SIMULATED_NUMBER = PhoneNumber(phone_number_id="100000000000001", display_number="+1 555 000 0001")
 
@@ -195,7 +197,8 @@ class WhatsAppChannel(Channel):
                             message.message_id, message.content.provider_type)
             messages.append(self._with_consent(message))
         try:  # the whole batch in one store call (one transaction on SQLite)
-            added = await engine.accept_many([*messages, *(status_message(s, received) for s in updates.statuses)])
+            hold = self.settings.marketing_hold_hours * 3600
+            added = await engine.accept_many([*messages, *(status_message(s, received, hold) for s in updates.statuses)])
         except engine.store.transient_errors as exc:
             log.error("WhatsApp webhook: the store failed (%s); answering 503 so that Meta sends it again", exc)
             return error_response(503, "the bot cannot store this batch now; it will be delivered again")
@@ -219,14 +222,21 @@ class WhatsAppChannel(Channel):
         self.receipts.mark(message.conversation_id, str(message.metadata.get("phone_number_id")), message.message_id)
 
 
-def status_message(status: StatusUpdate, received_at: float) -> InboundMessage:
-    """A delivery status as an inbox item, deduplicated by wamid and status."""
+def status_message(status: StatusUpdate, received_at: float, marketing_hold_seconds: float = 24 * 3600) -> InboundMessage:
+    """A delivery status as an inbox item, deduplicated by wamid and status.
+
+    A failure says what it means for the conversation: 131047 closes the window, 131026 flags the
+    customer unreachable, 131049 holds marketing to them for ``marketing_hold_seconds``.
+    """
     error = status.errors[0] if status.errors else None
+    at = status.timestamp or received_at
+    code = error.code if error is not None and status.status == "failed" else None
     report = DeliveryStatus(status=status.status, message_id=status.callback_data, provider_message_id=status.message_id,
                             error_code=error.code if error else None, error_title=error.title if error else None,
-                            closes_window=status.status == "failed" and error is not None and error.code in WINDOW_CLOSED_CODES)
+                            closes_window=code in WINDOW_CLOSED_CODES, unreachable=code == UNDELIVERABLE_CODE,
+                            holds_marketing_until=at + marketing_hold_seconds if code == MARKETING_CAPPED_CODE else None)
     return InboundMessage(message_id=f"{status.message_id}:{status.status}", conversation_id=status.conversation_id,
-                          channel=CHANNEL, content=report, received_at=status.timestamp or received_at)
+                          channel=CHANNEL, content=report, received_at=at)
 
 
 def _word(text: str) -> str:

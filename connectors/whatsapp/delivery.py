@@ -10,6 +10,11 @@
   retries) raise ``DeliveryDeferred``: the message stays on the outbox. Others are final and
   recorded as a ``failed`` delivery status, queued like a message so the conversation's one
   writer logs it.
+- **The customer's standing**: to a customer WhatsApp could not reach (131026: not on WhatsApp,
+  terms not accepted, an old app) nothing is sent until they write again; the failure is logged.
+  131026 flags them, 131049 holds marketing to them for ``marketing_hold_hours``, 131056 (too
+  many messages to one customer) defers the message at least ``pair_retry_seconds``, and a
+  ``Retry-After`` the sender could not wait for is passed on: the outbox never tries sooner.
 - Every request carries our message id in ``biz_opaque_callback_data`` (WhatsApp echoes it in
   its status webhooks) and ``<message id>:<part>`` as its idempotency key.
 """
@@ -38,6 +43,9 @@ from connectors.whatsapp.errors import (
     GraphError,
     GraphUnreachable,
     LimitError,
+    MarketingCapped,
+    PairRateLimited,
+    Undeliverable,
     WindowClosed,
 )
 from connectors.whatsapp.outbound import to_requests
@@ -78,8 +86,12 @@ class Delivery:
             return await self._failed(engine, message, None, f"business number {phone_number_id} is not configured "
                                       f"(channels.whatsapp.phone_numbers has: {known})")
         content = message.content
+        conversation = await engine.store.load(message.conversation_id)
+        if conversation.unreachable:
+            return await self._failed(engine, message, None, "not sent: WhatsApp could not deliver to this customer before "
+                                      "(131026: not on WhatsApp, terms not accepted, or an old app); nothing is sent "
+                                      "until they write again")
         if not isinstance(content, OutTemplate):
-            conversation = await engine.store.load(message.conversation_id)
             last = conversation.last_inbound_at
             if conversation.window_closed or last is None or self._clock() - last > self.options.window_hours * 3600:
                 return await self._outside_window(engine, message, sender, user)
@@ -103,10 +115,15 @@ class Delivery:
                 return Outcome("failed", tuple(wamids), str(exc))
             except GraphUnreachable as exc:
                 raise DeliveryDeferred(f"message {message.message_id}: {exc}") from exc
+            except PairRateLimited as exc:
+                wait = max(self.options.pair_retry_seconds, exc.retry_after or 0.0)
+                raise DeliveryDeferred(f"message {message.message_id}: {exc}", retry_after=wait) from exc
             except GraphError as exc:
                 if exc.retryable:
-                    raise DeliveryDeferred(f"message {message.message_id}: {exc}") from exc
-                return await self._failed(engine, message, exc.code, str(exc), title=exc.title, wamids=wamids)
+                    raise DeliveryDeferred(f"message {message.message_id}: {exc}", retry_after=exc.retry_after) from exc
+                held = self._clock() + self.options.marketing_hold_hours * 3600 if isinstance(exc, MarketingCapped) else None
+                return await self._failed(engine, message, exc.code, str(exc), title=exc.title, wamids=wamids,
+                                          unreachable=isinstance(exc, Undeliverable), holds_marketing_until=held)
         return Outcome("sent" if not isinstance(content, OutTemplate) or not fallback else "template", tuple(wamids))
 
     async def _outside_window(self, engine: Engine, message: OutboundMessage, sender: GraphSender, user: str, *,
@@ -123,15 +140,19 @@ class Delivery:
         return Outcome("template", outcome.provider_message_ids, outcome.error) if outcome.status != "failed" else outcome
 
     async def _failed(self, engine: Engine, message: OutboundMessage, code: int | None, why: str, *, title: str | None = None,
-                      closes_window: bool = False, wamids: list[str] | None = None) -> Outcome:
+                      closes_window: bool = False, wamids: list[str] | None = None, unreachable: bool = False,
+                      holds_marketing_until: float | None = None) -> Outcome:
         log.error("WhatsApp message %s to %s failed: %s", message.message_id, mask_recipient(message.conversation_id), why)
-        await self._record(engine, message, "failed", code=code, title=title or why, closes_window=closes_window)
+        await self._record(engine, message, "failed", code=code, title=title or why, closes_window=closes_window,
+                           unreachable=unreachable, holds_marketing_until=holds_marketing_until)
         return Outcome("failed", tuple(wamids or ()), why)
 
     async def _record(self, engine: Engine, message: OutboundMessage, status: str, *, code: int | None, title: str | None,
-                      closes_window: bool = False) -> None:
+                      closes_window: bool = False, unreachable: bool = False,
+                      holds_marketing_until: float | None = None) -> None:
         report = DeliveryStatus(status=status, message_id=message.message_id, error_code=code, error_title=title,
-                                closes_window=closes_window)
+                                closes_window=closes_window, unreachable=unreachable,
+                                holds_marketing_until=holds_marketing_until)
         await engine.accept(InboundMessage(message_id=f"{message.message_id}:{status}:local", conversation_id=message.conversation_id,
                                            channel=CHANNEL, content=report, received_at=self._clock()))
 

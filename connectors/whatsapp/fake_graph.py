@@ -44,6 +44,8 @@ _TITLES = {
     131047: ("Re-engagement message", "More than 24 hours have passed since the customer last replied to this number."),
     131056: ("(Business Account, Consumer Account) pair rate limit hit", None),
     131026: ("Message undeliverable", "The number is not on WhatsApp, or has not accepted the Terms of Service."),
+    131049: ("This message was not delivered to maintain healthy ecosystem engagement.",
+             "In order to maintain a healthy ecosystem engagement, the message failed to be delivered."),
 }
 _DEFAULT_CODE = {400: 100, 401: 190, 429: 130429, 500: 131000, 503: 131016}
 

@@ -8,14 +8,18 @@ closed: 503). The body::
 
 ``parameters`` fills the body's placeholders in order; ``components`` (Graph API shape) may be
 given instead. ``id`` makes the request idempotent. The template is queued in the customer's
-conversation, so it is logged there and sent by the outbox within WhatsApp's limits. A
-customer who opted out (STOP) gets nothing: 409.
+conversation, so it is logged there and sent by the outbox within WhatsApp's limits.
+``category`` (``marketing``, ``utility``, ``authentication``: as approved in WhatsApp Manager)
+is optional. Nothing is sent, and the answer is 409 saying why, to a customer who opted out
+(STOP), whom WhatsApp could not reach (131026, until they write again), or, for a marketing
+template, within 24 hours of WhatsApp holding back marketing to them (131049).
 """
 
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Request, Response
@@ -29,6 +33,7 @@ from bot.core.messages import (
     TemplateParameter,
     new_message_id,
 )
+from bot.notices import why_not_notify
 from bot.server.errors import error_response
 from connectors.whatsapp.parse import CHANNEL, conversation_id_for
 
@@ -48,6 +53,7 @@ class TemplateRequest(_Body):
     language: str = Field(min_length=2, max_length=15)
     parameters: list[str] = Field(default_factory=list)
     components: list[dict[str, Any]] = Field(default_factory=list)
+    category: Literal["marketing", "utility", "authentication"] | None = None
 
 
 class NotificationRequest(_Body):
@@ -66,7 +72,7 @@ def template_of(request: TemplateRequest) -> OutTemplate:
                            for p in raw.get("parameters", []) if isinstance(p, dict))
         components.append(TemplateComponent(type=str(raw.get("type", "body")), parameters=parameters,
                                             sub_type=raw.get("sub_type"), index=raw.get("index")))
-    return OutTemplate(name=request.name, language=request.language, components=tuple(components))
+    return OutTemplate(name=request.name, language=request.language, components=tuple(components), category=request.category)
 
 
 def notifications_router(channel: WhatsAppChannel, engine: Engine) -> APIRouter:
@@ -95,11 +101,13 @@ def notifications_router(channel: WhatsAppChannel, engine: Engine) -> APIRouter:
             return error_response(422, f"phone_number_id {number!r} is not configured; configured: {', '.join(numbers)}")
         conversation_id = conversation_id_for(number, body.to.lstrip("+"))
         conversation = await engine.store.load(conversation_id)
-        if conversation.opted_out:
-            return error_response(409, "the customer opted out of notifications (they wrote STOP); nothing was sent")
+        template = template_of(body.template)
+        refused = why_not_notify(conversation, template, time.time())
+        if refused:
+            return error_response(409, refused)
         message_id = f"notify:{body.id}" if body.id else new_message_id()
         queued = await engine.accept(InboundMessage(message_id=message_id, conversation_id=conversation_id, channel=CHANNEL,
-                                                    content=Notify(template=template_of(body.template))))
+                                                    content=Notify(template=template)))
         return Response(orjson.dumps({"message_id": message_id, "conversation_id": conversation_id, "queued": queued}),
                         status_code=202, media_type="application/json")
 

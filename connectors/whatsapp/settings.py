@@ -66,6 +66,10 @@ class WhatsAppOptions(_Options):
     send_timeout_seconds: float = Field(default=10.0, gt=0)
     window_hours: float = Field(default=24.0, gt=0)
     window_template: TemplateRef | None = None
+    #: Seconds between tries to one customer after WhatsApp's pair rate limit (131056).
+    pair_retry_seconds: float = Field(default=6.0, gt=0)
+    #: Hours without marketing to a customer after WhatsApp held one back (131049).
+    marketing_hold_hours: float = Field(default=24.0, ge=0)
     opt_out_words: list[str] = Field(default_factory=lambda: list(OPT_OUT_WORDS))
     opt_in_words: list[str] = Field(default_factory=lambda: list(OPT_IN_WORDS))
     mark_read: bool = True

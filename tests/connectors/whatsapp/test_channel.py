@@ -19,8 +19,10 @@ import pytest
 
 from bot.config import load_settings
 from bot.core import events as ev
+from bot.core.messages import OutboundMessage, OutText
 from bot.engine import Engine
 from bot.server.app import create_app
+from connectors.whatsapp.channel import WhatsAppChannel
 from connectors.whatsapp.fake_graph import FakeGraph, create_fake_graph
 from tests.server.serve import serve
 
@@ -80,12 +82,13 @@ def envelope(*items: dict[str, Any], statuses: tuple[dict[str, Any], ...] = ()) 
     return {"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}]}
 
 
-def status(wamid: str, state: str, *, ours: str | None = None, code: int | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": wamid, "status": state, "timestamp": str(int(time.time())), "recipient_id": USER}
+def status(wamid: str, state: str, *, ours: str | None = None, code: int | None = None,
+           title: str = "Re-engagement message", at: float | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": wamid, "status": state, "timestamp": str(int(at or time.time())), "recipient_id": USER}
     if ours:
         item["biz_opaque_callback_data"] = ours
     if code is not None:
-        item["errors"] = [{"code": code, "title": "Re-engagement message"}]
+        item["errors"] = [{"code": code, "title": title}]
     return item
 
 
@@ -345,3 +348,79 @@ async def test_stop_is_honoured_at_once_and_notifications_respect_it(bot: Bot) -
     assert len(bot.sent()) == 4
     consent = [e.opted_out for e in await bot.events() if isinstance(e, ev.ConsentChanged)]
     assert consent == [True, False]
+
+
+# ------------------------------------------------------------------ 131026, 131049, 131056: the customer's standing
+
+
+async def test_131026_flags_the_customer_until_they_write_again(bot: Bot) -> None:
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    note = {"to": f"+{USER}", "template": {"name": "order_shipped", "language": "en", "parameters": ["A-1"]}}
+    await bot.post(envelope(message("/greet", mid="wamid.r1")))
+    await bot.until(lambda: len(bot.sent()) >= 1, "the greeting")
+    record = bot.fake.sent[0]
+    # WhatsApp accepted the send, then reports it undeliverable (as it does, asynchronously)
+    await bot.post(envelope(statuses=(status(record.wamid, "failed", ours=record.body["biz_opaque_callback_data"],
+                                             code=131026, title="Message undeliverable"),)))
+    await bot.settle()
+    assert (await bot.engine.store.load(CID)).unreachable
+    refused = await bot.client.post("/notifications", json=note, headers=auth)
+    assert refused.status_code == 409 and "131026" in refused.json()["message"]
+    # whatever else is queued for them (an agent's reply, a reminder) is not sent to Meta, and is logged
+    channel = bot.engine.channels["whatsapp"]
+    assert isinstance(channel, WhatsAppChannel) and channel.delivery is not None
+    outcome = await channel.delivery.deliver(bot.engine, OutboundMessage(
+        message_id="agent-1", conversation_id=CID, channel="whatsapp", content=OutText(text="Your order left the shop.")))
+    assert outcome.status == "failed" and "131026" in (outcome.error or "")
+    await bot.settle()
+    assert len(bot.sent()) == 1
+    # writing again shows they can be reached: the flag is lifted and notifications flow again
+    await bot.post(envelope(message("/greet", mid="wamid.r2")))
+    await bot.until(lambda: len(bot.sent()) >= 2, "the second greeting")
+    await bot.settle()
+    assert not (await bot.engine.store.load(CID)).unreachable
+    assert (await bot.client.post("/notifications", json=note, headers=auth)).status_code == 202
+    await bot.until(lambda: len(bot.sent()) >= 3, "the notification")
+
+
+async def test_131026_answered_at_once_flags_the_customer_and_is_not_retried(bot: Bot) -> None:
+    bot.fake.reject(to=USER, code=131026)
+    await bot.post(envelope(message("/greet", mid="wamid.r3")))
+    await bot.settle()
+    assert bot.sent() == [] and bot.fake.statuses.count(400) == 1, "one try, no retry (the 200 is the read receipt)"
+    (failed,) = [e for e in await bot.events() if isinstance(e, ev.MessageStatus)]
+    assert (failed.status, failed.error_code, failed.unreachable) == ("failed", 131026, True)
+    assert (await bot.engine.store.load(CID)).unreachable
+
+
+async def test_131049_holds_marketing_for_a_day_but_not_utility(bot: Bot) -> None:
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    offer = {"to": f"+{USER}", "template": {"name": "spring_sale", "language": "en", "category": "marketing"}}
+    shipped = {"to": f"+{USER}", "template": {"name": "order_shipped", "language": "en", "category": "utility",
+                                              "parameters": ["A-2"]}}
+    assert (await bot.client.post("/notifications", json=offer, headers=auth)).status_code == 202
+    await bot.until(lambda: len(bot.sent()) >= 1, "the offer")
+    record = bot.fake.sent[0]
+    at = time.time()
+    await bot.post(envelope(statuses=(status(record.wamid, "failed", ours=record.body["biz_opaque_callback_data"],
+                                             code=131049, title="Not delivered for healthy ecosystem engagement", at=at),)))
+    await bot.settle()
+    held = (await bot.engine.store.load(CID)).marketing_held_until
+    assert held == int(at) + 24 * 3600
+    refused = await bot.client.post("/notifications", json=offer, headers=auth)
+    assert refused.status_code == 409 and "131049" in refused.json()["message"]
+    assert (await bot.client.post("/notifications", json=shipped, headers=auth)).status_code == 202
+    await bot.until(lambda: len(bot.sent()) >= 2, "the shipping update")
+    assert [b["template"]["name"] for b in bot.sent()] == ["spring_sale", "order_shipped"]
+
+
+async def test_131056_spaces_the_next_try_to_that_customer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    options = "    pair_retry_seconds: 1.5\n    mark_read: false\n"  # no read receipt to take the fault
+    async for bot in make_bot(tmp_path, monkeypatch, options=options):
+        bot.fake.fail_next(1, status=400, code=131056)
+        posted = time.time()
+        await bot.post(envelope(message("/greet", mid="wamid.p1")))
+        await bot.settle()  # the deferred message stays on the outbox until it is sent
+        assert bot.fake.statuses.count(400) == 1 and len(bot.sent()) == 1
+        assert bot.fake.sent[0].at - posted >= 1.5, "the second try waited pair_retry_seconds, not the 0.5 s backoff"
+        assert not [e for e in await bot.events() if isinstance(e, ev.MessageStatus)], "deferred, never failed"
