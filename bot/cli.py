@@ -45,7 +45,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.workers > 1:
             raise ConfigError(["--workers applies to web processes; start more `bot run --role worker` instead"],
                               source="bot run")
-        return run_worker(settings)
+        return run_worker(settings, health_host=host, health_port=args.health_port)
+    if args.health_port is not None:
+        raise ConfigError([(f"--health-port is for --role worker; with --role {args.role}, /health and /ready are "
+                           f"served on --port ({port})")], source="bot run")
     os.environ["BOT_ROLE"] = args.role
     common = {
         "host": host,
@@ -320,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="all: take messages in and process them (default); web: only take them in and acknowledge them; "
              "worker: only process the inbox and deliver the outbox, no HTTP (web and worker need REDIS_URL)",
     )
+    run.add_argument("--health-port", type=int, help="with --role worker: serve /health and /ready on this port "
+                     "(on --host); without it a worker serves no HTTP")
     run.set_defaults(handler=cmd_run)
 
     shell = sub.add_parser("shell", help="chat with the bot in this terminal (Arabic shown right to left)", description=cmd_shell.__doc__)

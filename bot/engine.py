@@ -128,6 +128,15 @@ class Engine:
         log.info("engine started: role=%s store=%s node=%s channels=%s", self.role, self.store.name, self.node,
                  ",".join(self.channels))
 
+    def problems(self) -> list[str]:
+        """Background tasks (reply listener, dispatcher, outbox) that stopped while the engine runs, and why."""
+        found = []
+        for task in self._tasks:
+            if task.done() and not task.cancelled():
+                error = task.exception()
+                found.append(f"the {task.get_name()} stopped" + (f" ({type(error).__name__}: {error})" if error else ""))
+        return found
+
     async def stop(self) -> None:
         """Finish running turns, then close everything."""
         await self.dispatcher.stop()

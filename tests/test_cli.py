@@ -129,6 +129,12 @@ def test_two_servers_on_redis_share_conversations_in_order(redis_url: str) -> No
             assert kinds == ["user", "bot"] * 6
 
 
+def test_the_health_port_is_for_workers() -> None:
+    result = run_bot("run", "--health-port", "9000", env=env_with())
+    assert result.returncode == 2
+    assert "--health-port is for --role worker; with --role all, /health and /ready are served on --port" in result.stderr
+
+
 def test_a_split_role_needs_redis() -> None:
     for role in ("web", "worker"):
         result = run_bot("run", "--role", role, env=env_with())
@@ -137,9 +143,9 @@ def test_a_split_role_needs_redis() -> None:
 
 
 @contextmanager
-def bot_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+def bot_worker(env: dict[str, str], *args: str) -> Iterator[subprocess.Popen[str]]:
     """``bot run --role worker`` in a subprocess; stopped with SIGTERM, which must be graceful."""
-    proc = subprocess.Popen([*BOT, "run", "--role", "worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([*BOT, "run", "--role", "worker", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     seen: list[str] = []
     try:
@@ -172,11 +178,17 @@ def test_web_and_worker_processes_split_the_work_on_redis(redis_url: str) -> Non
         # the web process only queues: with no worker yet, nobody answers, and the message waits
         late = client.post(f"{web}/webhooks/rest/webhook", json={"sender": "dana", "message": "/greet"})
         assert late.status_code == 504 and "stays queued" in late.text, late.text
-        with bot_worker(env), bot_worker(env):
+        probes = free_port()
+        with bot_worker(env), bot_worker(env, "--host", "127.0.0.1", "--health-port", str(probes)):
             for n in range(6):
                 reply = client.post(f"{web}/webhooks/rest/webhook", json={"sender": "dana", "message": f'/greet{{"n": {n}}}'},
                                     timeout=20)
                 assert reply.status_code == 200 and reply.json()[0]["recipient_id"] == "dana", reply.text
+            # the second worker serves its probes, and only them
+            health = client.get(f"http://127.0.0.1:{probes}/health")
+            assert health.status_code == 200 and health.json()["role"] == "worker", health.text
+            assert client.get(f"http://127.0.0.1:{probes}/ready").json()["status"] == "ready"
+            assert client.post(f"http://127.0.0.1:{probes}/webhooks/rest/webhook", json={}).status_code == 404
         tracker = client.get(f"{web}/conversations/dana/tracker").json()
     said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     assert said == ["/greet", *[f'/greet{{"n": {n}}}' for n in range(6)]], "the queued message was processed first"

@@ -35,7 +35,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app = FastAPI(title="whatsbot", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     install_error_handlers(app)
-    app.include_router(health_router(engine.store))
+    app.include_router(health_router(engine.store, engine.problems, role=engine.role))
     app.include_router(tracker_router(engine.store))
     app.include_router(parse_router(engine.understanding))
     for channel in engine.channels.values():

@@ -128,8 +128,23 @@ async def test_streamed_body_over_the_limit_is_refused(stack: tuple[httpx.AsyncC
 
 async def test_health_and_ready(stack: tuple[httpx.AsyncClient, ConversationStore]) -> None:
     client, store = stack
-    assert (await client.get("/health")).json()["status"] == "ok"
+    health = (await client.get("/health")).json()
+    assert health["status"] == "ok" and health["role"] == "all"
     assert (await client.get("/ready")).json() == {"status": "ready", "store": store.name}
+
+
+async def test_health_is_503_once_background_work_stopped(tmp_path: Path) -> None:
+    engine = Engine(settings_for(tmp_path))
+
+    async def broken() -> None:
+        raise RuntimeError("disk on fire")
+
+    engine.dispatcher.run = broken  # type: ignore[method-assign]
+    async with serve(create_app(engine.settings, engine=engine)) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+        response = await client.get("/health")
+        assert response.status_code == 503
+        assert "the dispatcher stopped (RuntimeError: disk on fire)" in response.json()["message"]
+        assert (await client.get("/ready")).status_code == 200, "the store still answers: ready, but not healthy"
 
 
 async def test_unreachable_store_stops_the_start(tmp_path: Path) -> None:
