@@ -64,6 +64,8 @@ class WhatsAppOptions(_Options):
     messages_per_second: float = Field(default=80.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     send_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Connections kept open to the Graph API (sends wait for a free one; few busy ones cost less CPU).
+    max_connections: int = Field(default=16, ge=1, le=1000)
     window_hours: float = Field(default=24.0, gt=0)
     window_template: TemplateRef | None = None
     #: Seconds between tries to one customer after WhatsApp's pair rate limit (131056).
