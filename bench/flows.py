@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from machine import machine_info, now
+from machine import code_version, machine_info, now
 
 from bot.core.conversation import Conversation
 from bot.core.events import Parse
@@ -221,7 +221,7 @@ async def measure(processor: Processor, engine: TimedEngine, scenario: Scenario,
                                   for (text, _), times in zip(scenario.turns, by_turn, strict=True)],
         "target_p50_ms": TARGET_P50_MS, "meets_target": decide["p50"] <= TARGET_P50_MS and turn["p50"] <= TARGET_P50_MS,
         "measures": "dialogue only: CommandUnderstanding payloads, no NLU model, no store",
-        "load_avg_1m": round(load, 2), "machine": machine, "python": machine["python"], "date": now(),
+        "load_avg_1m": round(load, 2), "machine": machine, "code": code_version(), "python": machine["python"], "date": now(),
     }
 
 

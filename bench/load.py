@@ -33,7 +33,7 @@ import aiohttp
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import machine_info, now
+from machine import code_version, machine_info, now
 
 HERE = Path(__file__).resolve().parent
 WARMUP = 50
@@ -224,7 +224,7 @@ def main() -> int:
     """Run the benchmark; 0 if every reply passed, 1 if some failed, 2 if the server never became ready."""
     args = parse_args()
     store = ("redis" if os.environ.get("REDIS_URL") else "sqlite") if args.spawn else "unknown"
-    base = {"date": now(), "machine": machine_info(), "store": store}
+    base = {"date": now(), "machine": machine_info(), "code": code_version(), "store": store}
     failed = False
     with ExitStack() as stack:
         proc = None

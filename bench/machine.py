@@ -6,6 +6,8 @@ import datetime as dt
 import os
 import platform
 import socket
+import subprocess
+from pathlib import Path
 from typing import Any
 
 
@@ -35,3 +37,16 @@ def machine_info() -> dict[str, Any]:
 def now() -> str:
     """The current time, ISO 8601 in UTC."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def code_version() -> str:
+    """The commit the benchmark ran on (``+changes`` when the work tree differs from it), or ``unknown``."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True,
+                                check=True, timeout=10).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
+                                 cwd=root, capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("+changes" if changed else "")

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from machine import machine_info, now
+from machine import code_version, machine_info, now
 
 
 def read(path: Path) -> list[dict[str, Any]]:
@@ -144,6 +144,7 @@ def run_one(folder: Path, test_files: list[Path], vectors_path: Path | None) -> 
         "bench": "nlu",
         "date": now(),
         "machine": machine_info(),
+        "code": code_version(),
         "dataset": folder.name,
         "train_size": len(train),
         "intents": len({r["intent"] for r in train}),

@@ -59,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from machine import machine_info, now
+from machine import code_version, machine_info, now
 
 from connectors.whatsapp.signature import SIGNATURE_HEADER, sign
 
@@ -491,7 +491,7 @@ def table(line: dict[str, Any]) -> str:
            f"{line['e2e_messages_per_s']} | {line['seconds']} | {line['bot_peak_rss_mb']} |\n")
     layout = "\n".join(f"- {name}: {where}" for name, where in line["layout"].items())
     return (f"# WhatsApp channel benchmark, {line['date']}\n\nMachine: {json.dumps(line['machine'])}\n\n"
-            f"Command: `{line['command']}`\n\nProcesses:\n{layout}\n\nCPU over the run (% of one core): "
+            f"Command: `{line['command']}` (code {line.get('code', 'unknown')})\n\nProcesses:\n{layout}\n\nCPU over the run (% of one core): "
             f"{json.dumps(line['cpu_percent'])}; the bot while the POSTs went out: {line['bot_cpu_percent_sending']} %; "
             f"stolen by the hypervisor: {line['steal_percent']} % of the machine; bot errors logged: "
             f"{line['bot_log_errors']}; read receipts sent: {line['read_receipts']}\n\n{header}{row}")
@@ -586,7 +586,7 @@ def main() -> int:
                    **({"redis": "REDIS_URL" if os.environ.get("REDIS_URL") else "private redis-server, not pinned"}
                       if args.store == "redis" else {})},
         "load_avg_1m": load_avg, "command": shlex.join(["python", "bench/whatsapp.py", *sys.argv[1:]]),
-        "machine": machine_info(), "date": date,
+        "machine": machine_info(), "code": code_version(), "date": date,
     }
     print(json.dumps(line, ensure_ascii=False), flush=True)
     if not args.json_only:
