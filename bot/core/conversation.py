@@ -106,9 +106,11 @@ class Conversation:
                 changes["owner"] = Owner.AGENT
                 changes["agent"] = event.agent
             case ev.MessageStatus():
-                if event.closes_window:
+                # a report on a message sent before the customer last wrote says nothing of now
+                current = self.last_inbound_at is None or event.timestamp >= self.last_inbound_at
+                if event.closes_window and current:
                     changes["window_closed"] = True
-                if event.unreachable:
+                if event.unreachable and current:
                     changes["unreachable"] = True
                 if event.holds_marketing_until is not None:
                     changes["marketing_held_until"] = max(event.holds_marketing_until, self.marketing_held_until or 0.0)

@@ -153,8 +153,11 @@ class Delivery:
         report = DeliveryStatus(status=status, message_id=message.message_id, error_code=code, error_title=title,
                                 closes_window=closes_window, unreachable=unreachable,
                                 holds_marketing_until=holds_marketing_until)
+        # A report made now is about now: never older than the customer's last message, whose time is
+        # WhatsApp's clock, not ours (a late report of an older message does not count; this one must).
+        last = (await engine.store.load(message.conversation_id)).last_inbound_at or 0.0
         await engine.accept(InboundMessage(message_id=f"{message.message_id}:{status}:local", conversation_id=message.conversation_id,
-                                           channel=CHANNEL, content=report, received_at=self._clock()))
+                                           channel=CHANNEL, content=report, received_at=max(self._clock(), last)))
 
 
 def text_of(content: OutboundContent) -> str:
