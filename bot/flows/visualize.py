@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from bot.flows.model import (
     Step,
 )
 from bot.flows.problems import known
+from bot.rtl import for_matplotlib
 
 FORMATS = ("html", "svg", "png")
 FONT = "DejaVu Sans, Verdana, sans-serif"
@@ -296,7 +296,7 @@ def _png(lay: Layout, path: Path, *, scale: float = 2.0) -> None:
     ax.set_axis_off()
 
     def text(line: TextLine, x: float, y: float, ink: str) -> None:
-        ax.text(x, y, _visual(line.text), ha="center", va="baseline", fontsize=line.size * pt, color=ink, family="DejaVu Sans")
+        ax.text(x, y, for_matplotlib(line.text), ha="center", va="baseline", fontsize=line.size * pt, color=ink, family="DejaVu Sans")
 
     for route in lay.routes:
         ink = BACK_INK if route.back else EDGE_INK
@@ -318,15 +318,3 @@ def _png(lay: Layout, path: Path, *, scale: float = 2.0) -> None:
         for line, y in text_rows(box.node.lines, box.y):
             text(line, box.x, y, ROLE_INK.get(line.role, style.ink))
     fig.savefig(path, format="png", dpi=100 * scale, facecolor="white")
-
-
-def _visual(text: str) -> str:
-    """``text`` as matplotlib must get it: shaped and in visual order, unless its libraqm does that itself."""
-    from matplotlib import ft2font
-
-    if getattr(ft2font, "__libraqm_version__", "") or not any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
-        return text
-    import arabic_reshaper
-    from bidi import get_display
-
-    return str(get_display(arabic_reshaper.reshape(text)))

@@ -32,6 +32,7 @@ from bot.nlu.data import Example, TrainingData
 from bot.nlu.pipeline import train_nlu
 from bot.nlu.runtime import FALLBACK
 from bot.nlu.vectors import StaticVectors
+from bot.rtl import for_matplotlib
 
 __all__ = ["EntityScore", "IntentScore", "Misclassified", "NluReport", "Parser",
            "cross_validate", "evaluate", "format_summary", "write_report"]
@@ -210,13 +211,8 @@ def write_report(report: NluReport, out_dir: Path) -> list[Path]:
 
 
 def _display(label: str, limit: int = 40) -> str:
-    """A label as matplotlib should draw it: shortened, Arabic shaped and in visual order."""
-    label = label if len(label) <= limit else label[: limit - 1] + "…"
-    if any("\u0590" <= ch <= "\u08ff" for ch in label):  # matplotlib neither shapes nor reorders RTL text
-        import arabic_reshaper
-        from bidi import get_display
-        return str(get_display(arabic_reshaper.reshape(label)))
-    return label
+    """A label as matplotlib should draw it: shortened, and right-to-left text as matplotlib needs it."""
+    return for_matplotlib(label if len(label) <= limit else label[: limit - 1] + "…")
 
 
 def _plot_confusion(report: NluReport, path: Path) -> None:

@@ -175,3 +175,31 @@ def test_png_with_many_labels(tmp_path: Path) -> None:
     assert len(report.labels) == 60
     paths = write_report(report, tmp_path)
     assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _tallest_stroke_position(text: str) -> float:
+    """Where, from 0 (left) to 1 (right) of the inked box, matplotlib draws the tallest stroke of ``text``."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 1.5))
+    canvas = FigureCanvasAgg(fig)
+    fig.text(0.1, 0.3, text, fontsize=48)
+    canvas.draw()
+    ink = np.asarray(canvas.buffer_rgba())[:, :, :3].min(axis=2) < 128
+    columns = np.flatnonzero(ink.any(axis=0))
+    heights = ink[:, columns[0] : columns[-1] + 1].sum(axis=0)
+    return float(heights.argmax() / max(1, len(heights) - 1))
+
+
+def test_arabic_labels_are_drawn_right_to_left_in_the_confusion_picture() -> None:
+    """An alef then four joined behs: the alef, the only tall letter, must be drawn at the right end.
+
+    matplotlib 3.11 orders right-to-left text itself; giving it the label in visual order as well
+    (what older versions needed) mirrors it, and the alef lands on the left.
+    """
+    from bot.nlu.evaluate import _display
+
+    assert _tallest_stroke_position(_display("ابببب")) > 0.8
+    assert _display("card_arrival") == "card_arrival"
