@@ -19,7 +19,7 @@ from bot.core.messages import OutboundMessage, OutText, new_message_id
 from bot.dialogue.base import Decision, DialogueManager, Utterance
 from bot.errors import ConflictError, StoreError
 from bot.nlu.base import Understanding
-from bot.nlu.commands import guess_language
+from bot.nlu.language import detect_language
 from bot.notices import notice
 from bot.state.base import ConversationStore, InboxEntry, Lease, Turn
 from bot.stats import turn_counters
@@ -32,6 +32,9 @@ INTERNAL_ERROR_TEXT = {
     "zh": "抱歉，我们这边出了点问题，请稍后再试。",
 }
 _MAX_CONFLICTS = 10
+# A detected language replaces the conversation's only when the detector is at least this sure:
+# "ok", "hi" or "order رقم 123" from an Arabic customer must not turn the replies to English.
+SWITCH_CONFIDENCE = 0.7
 
 
 class Processor:
@@ -94,10 +97,10 @@ class Processor:
             events.append(LanguageSet(language=chosen, source="customer"))
         state = conversation.apply_all(events)
         if special is not None:
-            guessed = guess_language(message.text or "", self.languages)
-            if guessed and guessed != state.language and state.language_source != "customer":
-                events.append(LanguageSet(language=guessed, source="detected"))
-                special = notice(state, message, language=guessed) or special
+            guess = detect_language(message.text or "", self.languages)
+            if guess.language and _switches(state, guess.language, guess.confidence):
+                events.append(LanguageSet(language=guess.language, source="detected"))
+                special = notice(state, message, language=guess.language) or special
             events.append(self._user_event(entry, None))
             events.extend(special.events)
             return events, self._say(state, entry, special.utterances, events)
@@ -112,7 +115,7 @@ class Processor:
             return events, self._say(conversation.apply_all(events), entry, _internal_error(state.language), events)
         user = self._user_event(entry, parse)
         events.append(user)
-        if parse.language and parse.language != state.language and state.language_source != "customer":
+        if parse.language and _switches(state, parse.language, parse.language_confidence):
             events.append(LanguageSet(language=parse.language, source="detected"))
         state = conversation.apply_all(events)
         try:
@@ -164,6 +167,17 @@ class Processor:
                 )
             )
         return outbound
+
+
+def _switches(state: Conversation, language: str | None, confidence: float | None) -> bool:
+    """Whether a detected ``language`` becomes the conversation's reply language.
+
+    Never over the customer's own choice; always for a conversation with no language yet; else
+    only when the detector was sure (``confidence`` None means it was).
+    """
+    if not language or language == state.language or state.language_source == "customer":
+        return False
+    return state.language is None or confidence is None or confidence >= SWITCH_CONFIDENCE
 
 
 def _internal_error(language: str | None) -> Utterance:

@@ -97,3 +97,27 @@ async def test_a_failing_component_still_answers_and_consumes_the_message(
     assert await sqlite.inbox_size() == 0
     assert "exploded" in caplog.text
     assert [e.event for e in await sqlite.events("c")][-1] == "bot"
+
+
+async def test_a_short_latin_word_does_not_turn_an_arabic_conversation_to_english(sqlite: SQLiteStore) -> None:
+    proc = processor(sqlite)
+    await handle(sqlite, proc, "مرحبا، عايز اطلب")
+    for text in ("ok", "hi", "order رقم 123"):  # the detector is unsure of these (confidence under 0.7)
+        await handle(sqlite, proc, text)
+        assert (await sqlite.load("c")).language == "ar", text
+    await handle(sqlite, proc, "I want to cancel my order please")
+    assert (await sqlite.load("c")).language == "en"
+
+
+async def test_an_unsure_guess_still_sets_the_first_language(sqlite: SQLiteStore) -> None:
+    await handle(sqlite, processor(sqlite), "hi")
+    conversation = await sqlite.load("c")
+    assert (conversation.language, conversation.language_source) == ("en", "detected")
+
+
+async def test_an_arabizi_opt_out_is_confirmed_in_arabic(sqlite: SQLiteStore) -> None:
+    proc = processor(sqlite)
+    await handle(sqlite, proc, "hello there, I have a question")
+    replies = await handle(sqlite, proc, "mesh 3ayez rasayel tany", consent="opt_out")
+    assert (await sqlite.load("c")).language == "ar"
+    assert replies and all(any("\u0600" <= ch <= "\u06ff" for ch in reply) for reply in replies)

@@ -48,6 +48,7 @@ class Parse:
     entities: tuple[Entity, ...] = ()
     intent_ranking: tuple[IntentScore, ...] = ()
     language: str | None = None
+    language_confidence: float | None = None  # how sure the detector was (None: as sure as can be)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,7 +1,7 @@
 """Rasa-style command payloads: ``/intent``, ``/intent{"entity": "value"}``, ``/intent@0.8``.
 
 Buttons send these payloads, and until a trained model is configured they are the only way
-the bot understands; any other text gets no intent (and the language its script suggests).
+the bot understands; any other text gets no intent (and the language ``detect_language`` finds).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from bot.core.conversation import Conversation
 from bot.core.events import Entity, IntentScore, Parse
 from bot.core.messages import InboundMessage
+from bot.nlu.language import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +51,6 @@ def parse_command(text: str) -> Parse | None:
     return Parse(intent=intent, entities=tuple(entities), intent_ranking=(intent,))
 
 
-def guess_language(text: str, supported: Sequence[str]) -> str | None:
-    """The language the script of ``text`` points to, among ``supported`` (None if unclear)."""
-    arabic = han = latin = 0
-    for ch in text:
-        code = ord(ch)
-        if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0xFB50 <= code <= 0xFEFF:
-            arabic += 1
-        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
-            han += 1
-        elif ch.isascii() and ch.isalpha():
-            latin += 1
-    best = max((arabic, "ar"), (han, "zh"), (latin, "en"))
-    if best[0] == 0 or best[1] not in supported:
-        return None
-    return best[1]
-
-
 class CommandUnderstanding:
     """Understands command payloads only; the trained NLU replaces it (see docs)."""
 
@@ -82,4 +66,6 @@ class CommandUnderstanding:
         command = parse_command(text)
         if command is not None:
             return command
-        return Parse(intent=None, language=guess_language(text, self.languages))
+        guess = detect_language(text, self.languages)
+        return Parse(intent=None, language=guess.language,
+                     language_confidence=round(guess.confidence, 3) if guess.language else None)

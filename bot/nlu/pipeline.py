@@ -63,7 +63,8 @@ class NluModel:
         command = parse_command(text)
         if command is not None:
             return command
-        language = detect_language(text, self.languages).language
+        guess = detect_language(text, self.languages)
+        language = guess.language
         best: str | None = self.intents[0] if len(self.intents) == 1 else None
         if self.classifier is not None and text.strip():
             ranking = self.classifier.rank_one(text)
@@ -82,7 +83,8 @@ class NluModel:
         kept += [e for e in resolve_overlaps(builtin) if not any(_overlap(e, k) for k in kept)]
         kept.sort(key=lambda e: (e.start if e.start is not None else -1))
         entities = tuple(self._canonical(e) for e in kept)
-        return Parse(intent=intent, entities=entities, intent_ranking=scores, language=language)
+        return Parse(intent=intent, entities=entities, intent_ranking=scores, language=language,
+                     language_confidence=round(guess.confidence, 3) if language else None)
 
     def _canonical(self, entity: Entity) -> Entity:
         if isinstance(entity.value, str):

@@ -28,6 +28,7 @@ def parse_data(parse: Parse | None, text: str | None) -> dict[str, Any]:
         ],
         "intent_ranking": [{"name": i.name, "confidence": i.confidence} for i in parse.intent_ranking],
         "language": parse.language,
+        "language_confidence": parse.language_confidence,
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.commands import guess_language, parse_command
+from bot.nlu.commands import CommandUnderstanding, parse_command
 
 
 def test_plain_intent() -> None:
@@ -45,8 +45,14 @@ def test_not_a_command(text: str) -> None:
     [("hello there", "en"), ("مرحبا كيف الحال", "ar"), ("你好，我想下单", "zh"), ("12345", None), ("👍", None)],
 )
 def test_script_points_to_language(text: str, language: str | None) -> None:
-    assert guess_language(text, ["en", "ar", "zh"]) == language
+    assert CommandUnderstanding(["en", "ar", "zh"]).parse_text(text).language == language
 
 
 def test_unconfigured_language_is_not_guessed() -> None:
-    assert guess_language("你好", ["en", "ar"]) is None
+    assert CommandUnderstanding(["en", "ar"]).parse_text("你好").language is None
+
+
+def test_arabizi_is_arabic_and_the_parse_says_how_sure() -> None:
+    parse = CommandUnderstanding(["en", "ar", "zh"]).parse_text("3ayez a3mel order")
+    assert parse.language == "ar" and parse.language_confidence is not None and parse.language_confidence > 0.9
+    assert CommandUnderstanding(["en", "ar", "zh"]).parse_text("ok").language_confidence < 0.7  # type: ignore[operator]
