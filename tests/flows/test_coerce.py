@@ -92,9 +92,9 @@ def test_float_in_an_answer(answer: str, expected: float) -> None:
     assert text(FLOAT, answer) == Coerced(expected)
 
 
-@pytest.mark.xfail(reason="the numbers extractor has no Chinese numerals", strict=True)
-def test_float_in_a_chinese_answer() -> None:
-    assert text(FLOAT, "三个") == Coerced(3.0)
+@pytest.mark.parametrize(("answer", "expected"), [("三个", 3.0), ("要两份", 2.0), ("一百五", 150.0), ("3万", 30000.0)])
+def test_float_in_a_chinese_answer(answer: str, expected: float) -> None:
+    assert text(FLOAT, answer) == Coerced(expected)
 
 
 @pytest.mark.parametrize(

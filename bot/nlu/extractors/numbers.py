@@ -11,7 +11,9 @@ Covered:
   teens (حداشر، اتناشر، خمستاشر، خمسة عشر…), tens (عشرين/عشرون…), hundreds (مية/مئة/مائة،
   ميتين، خمسمية، ثلاثمائة، "تلات مية"), thousands (ألف، ألفين، "تلات آلاف"، خمستلاف) and
   millions, joined with و ("مية وخمسين" = 150, "الف وخمسمية" = 1500, "خمسة وعشرين" = 25);
-  a leading clitic is left out of the span ("بخمسين" → span "خمسين").
+  a leading clitic is left out of the span ("بخمسين" → span "خمسين");
+* Chinese numerals ("三个" → 3, "一百二十" → 120, "两万五" → 25000, "3万" → 30000): see
+  ``chinese_numbers``.
 
 Not covered: negative numbers, fractions ("نص", "half", "ربع"), ordinals ("third",
 "الخامس"), Arabizi number words ("talata"), "dozen", and digits glued to Latin letters as in
@@ -34,6 +36,8 @@ from functools import lru_cache
 
 from bot.core.events import Entity
 from bot.nlu.extractors.base import fold_word, make_entity, searchable
+from bot.nlu.extractors.chinese_numbers import SCALES as CHINESE_SCALES
+from bot.nlu.extractors.chinese_numbers import find_chinese_numbers
 
 __all__ = ["WORD_VALUES", "NumberExtractor", "NumberMatch", "find_numbers", "to_number"]
 
@@ -144,6 +148,7 @@ _SUFFIXES = {"k": 1000, "pm": 1, "am": 1, "st": 1, "nd": 1, "rd": 1, "th": 1, "x
              "le": 1, "qr": 1, "kd": 1, "bd": 1, "jd": 1, "dh": 1, "dhs": 1, "eur": 1, "gbp": 1, "dollar": 1,
              "dollars": 1, "euro": 1, "euros": 1, "bucks": 1, "rmb": 1, "pcs": 1}
 _LATIN = re.compile(r"[a-z]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +183,12 @@ def _find_numbers(text: str) -> tuple[NumberMatch, ...]:
             matches, i = _digits(text, tokens, i)
             found.extend(matches)
             continue
+        if _HAN.search(tokens[i][2]):  # Chinese has no spaces: the numerals inside the run of letters
+            done = found[-1].end if found else 0
+            found.extend(NumberMatch(a, b, value, True) for a, b, value in find_chinese_numbers(text, tokens[i][0], tokens[i][1])
+                         if a >= done)
+            i += 1
+            continue
         match, next_index = _words(text, tokens, i)
         if match is None:
             i += 1
@@ -210,6 +221,8 @@ def _digits(text: str, tokens: list[tuple[int, int, str, bool]], i: int) -> tupl
         return [], i + 1
     if multiplier != 1 and suffix:
         return [NumberMatch(start, suffix.end(), to_number(value * multiplier), False)], i + 1
+    if end < len(text) and text[end] in CHINESE_SCALES:  # "3万", "1.5万", "5千"
+        return [NumberMatch(start, end + 1, to_number(value * CHINESE_SCALES[text[end]]), True)], i + 1
     # "3 آلاف", "١٠٠ ألف", "2.5 million", "5 hundred"
     if i + 1 < len(tokens) and not tokens[i + 1][3] and text[end : tokens[i + 1][0]].isspace():
         info = _WORDS.get(tokens[i + 1][2])
