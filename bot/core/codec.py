@@ -80,6 +80,7 @@ def dump_conversation(conversation: Conversation) -> bytes:
             "opted_out": conversation.opted_out,
             "unreachable": conversation.unreachable,
             "marketing_held_until": conversation.marketing_held_until,
+            "reply_address": conversation.reply_address,
         }
     )
 
@@ -105,4 +106,5 @@ def load_conversation(data: bytes | str) -> Conversation:
         opted_out=raw.get("opted_out", False),
         unreachable=raw.get("unreachable", False),
         marketing_held_until=raw.get("marketing_held_until"),
+        reply_address=raw.get("reply_address"),
     )

@@ -53,6 +53,9 @@ class Conversation:
     opted_out: bool = False  # no business-initiated messages (notifications) to this customer
     unreachable: bool = False  # the channel could not deliver to this customer; nothing is sent until they write
     marketing_held_until: float | None = None  # the channel asked for no marketing to this customer before then
+    # where the channel reaches the customer now, when the conversation id no longer says it (a
+    # changed phone number): the channel puts it in an inbound message's metadata as ``reply_address``
+    reply_address: str | None = None
 
     @property
     def active_flow(self) -> str | None:
@@ -69,6 +72,9 @@ class Conversation:
                 changes["unreachable"] = False
                 changes["latest_message_id"] = event.message_id
                 changes["session_turns"] = self.session_turns + 1
+                address = event.metadata.get("reply_address")
+                if isinstance(address, str) and address:
+                    changes["reply_address"] = address
                 if self.bot_turn:
                     changes["previous_bot_turn"] = self.bot_turn
                     changes["bot_turn"] = ()

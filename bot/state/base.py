@@ -115,6 +115,18 @@ class ConversationStore(ABC):
     # ------------------------------------------------------------ locks
 
     @abstractmethod
+    async def identify(self, people: Sequence[Sequence[str]]) -> list[str]:
+        """The conversation id of each person in ``people``, each known by one or more ids (preferred first).
+
+        A channel may know one customer by several ids (WhatsApp: the phone number and the
+        business-scoped user id, only one of which may come with a given message). A person's
+        conversation is the one any of their ids was linked to before, else their first id; their
+        other ids are then linked to it, for good, so that a later message carrying only one of
+        them finds the same conversation. A person given one id that has no link keeps it, and
+        nothing is written. One round trip for the whole batch, atomic per person.
+        """
+
+    @abstractmethod
     async def try_acquire(self, conversation_id: str, ttl: float) -> Lease | None:
         """Take the conversation's lock for ``ttl`` seconds, or None if someone holds it."""
 

@@ -72,6 +72,19 @@ if #entry == 0 then return {id} end
 return {id, entry[1][2]}
 """
 
+_IDENTIFY = """
+-- KEYS[1]: the identities hash; ARGV: the ids of one person, preferred first
+local linked = false
+for i = 1, #ARGV do
+  linked = redis.call('HGET', KEYS[1], ARGV[i])
+  if linked then break end
+end
+local conversation = linked or ARGV[1]
+if linked or #ARGV > 1 then
+  for i = 1, #ARGV do redis.call('HSETNX', KEYS[1], ARGV[i], conversation) end
+end
+return conversation
+"""
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
@@ -129,7 +142,8 @@ class RedisStore(ConversationStore):
             await self.close()
             msg = f"cannot reach the Redis store at {_safe_url(self.url)}: {exc} (check REDIS_URL and that Redis runs)"
             raise StoreUnavailable(msg) from exc
-        for name, source in (("save", _SAVE), ("enqueue", _ENQUEUE), ("head", _HEAD), ("renew", _RENEW), ("release", _RELEASE)):
+        for name, source in (("save", _SAVE), ("enqueue", _ENQUEUE), ("head", _HEAD), ("renew", _RENEW), ("release", _RELEASE),
+                             ("identify", _IDENTIFY)):
             self._scripts[name] = self._redis.register_script(source)
 
     async def close(self) -> None:
@@ -196,6 +210,21 @@ class RedisStore(ConversationStore):
     async def remember(self, key: str, ttl: float) -> bool:
         """Record a key for ``ttl`` seconds; True if new."""
         return bool(await self._r.set(self._key("dedupe", key), b"1", nx=True, px=max(1, int(ttl * 1000))))
+
+    # ------------------------------------------------------------ identities
+
+    async def identify(self, people: Sequence[Sequence[str]]) -> list[str]:
+        """The conversation of each person (see ``ConversationStore.identify``): one script call each, pipelined."""
+        if any(not ids for ids in people):
+            raise ValueError("identify: a person needs at least one id")
+        if not people:
+            return []
+        key = self._key("identities")
+        async with self._r.pipeline(transaction=False) as pipe:
+            for ids in people:
+                await self._scripts["identify"](keys=[key], args=list(ids), client=pipe)
+            found = await pipe.execute()
+        return [value.decode() if isinstance(value, bytes) else str(value) for value in found]
 
     # ------------------------------------------------------------ locks
 

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     payload BLOB NOT NULL, reply_node TEXT
 );
 CREATE INDEX IF NOT EXISTS inbox_by_conversation ON inbox (conversation_id, seq);
+CREATE TABLE IF NOT EXISTS identities (alias TEXT PRIMARY KEY, conversation_id TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL,
@@ -227,6 +228,33 @@ class SQLiteStore(ConversationStore):
             (key, now + ttl, now),
         )
         return cur.rowcount == 1
+
+    # ------------------------------------------------------------ identities
+
+    async def identify(self, people: Sequence[Sequence[str]]) -> list[str]:
+        """The conversation of each person (see ``ConversationStore.identify``), in one transaction."""
+        return await self._run(self._identify_sync, [list(ids) for ids in people], priority=URGENT)
+
+    def _identify_sync(self, people: list[list[str]]) -> list[str]:
+        db = self._conn
+        found: list[str] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for ids in people:
+                if not ids:
+                    raise ValueError("identify: a person needs at least one id")
+                linked = [row[0] for alias in ids
+                          for row in db.execute("SELECT conversation_id FROM identities WHERE alias = ?", (alias,))]
+                conversation_id = linked[0] if linked else ids[0]
+                if len(ids) > 1 or linked:
+                    db.executemany("INSERT INTO identities (alias, conversation_id) VALUES (?, ?) ON CONFLICT (alias) DO NOTHING",
+                                   [(alias, conversation_id) for alias in ids])
+                found.append(conversation_id)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return found
 
     # ------------------------------------------------------------ locks (in memory: one process owns the file)
 

@@ -42,6 +42,7 @@ from bot.nlu.normalize import fold
 from bot.server.errors import error_response
 from connectors.whatsapp.delivery import Delivery
 from connectors.whatsapp.fake_graph import FakeGraph, create_fake_graph
+from connectors.whatsapp.identity import resolve as resolve_identities
 from connectors.whatsapp.outbound import check_limits
 from connectors.whatsapp.parse import CHANNEL, PayloadError, StatusUpdate, parse_webhook
 from connectors.whatsapp.receipts import ReadReceipts
@@ -205,9 +206,10 @@ class WhatsAppChannel(Channel):
                 log.warning("WhatsApp message %s is of a kind the bot cannot read (%s); the customer is told so",
                             message.message_id, message.content.provider_type)
             messages.append(self._with_consent(message))
-        try:  # the whole batch in one store call (one transaction on SQLite)
+        try:  # whose conversation each is (one store call), then the whole batch in one store call
+            messages, statuses = await resolve_identities(engine.store, messages, updates.statuses)
             hold = self.settings.marketing_hold_hours * 3600
-            added = await engine.accept_many([*messages, *(status_message(s, received, hold) for s in updates.statuses)])
+            added = await engine.accept_many([*messages, *(status_message(s, received, hold) for s in statuses)])
         except engine.store.transient_errors as exc:
             log.error("WhatsApp webhook: the store failed (%s); answering 503 so that Meta sends it again", exc)
             return error_response(503, "the bot cannot store this batch now; it will be delivered again")

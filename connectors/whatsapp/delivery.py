@@ -87,6 +87,7 @@ class Delivery:
                                       f"(channels.whatsapp.phone_numbers has: {known})")
         content = message.content
         conversation = await engine.store.load(message.conversation_id)
+        user = conversation.reply_address or user  # the customer changed number since the conversation began
         if conversation.unreachable:
             return await self._failed(engine, message, None, "not sent: WhatsApp could not deliver to this customer before "
                                       "(131026: not on WhatsApp, terms not accepted, or an old app); nothing is sent "

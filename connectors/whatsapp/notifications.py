@@ -99,7 +99,8 @@ def notifications_router(channel: WhatsAppChannel, engine: Engine) -> APIRouter:
         number = body.phone_number_id or numbers[0]
         if number not in numbers:
             return error_response(422, f"phone_number_id {number!r} is not configured; configured: {', '.join(numbers)}")
-        conversation_id = conversation_id_for(number, body.to.lstrip("+"))
+        # the customer's conversation, even if it began under their business-scoped id or an old number
+        (conversation_id,) = await engine.store.identify([[conversation_id_for(number, body.to.lstrip("+"))]])
         conversation = await engine.store.load(conversation_id)
         template = template_of(body.template)
         refused = why_not_notify(conversation, template, time.time())

@@ -88,6 +88,7 @@ class StatusUpdate:
     errors: tuple[StatusError, ...] = ()
     callback_data: str | None = None
     pricing_category: str | None = None
+    recipient_user_id: str | None = None  # the business-scoped user id, when the status carries it as well
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,6 +283,7 @@ def _read_status(item: Any, where: str, route: _Route, found: _Found) -> None:
             errors=errors,
             callback_data=text_at(item, "biz_opaque_callback_data"),
             pricing_category=text_at(dict_at(item, "pricing"), "category"),
+            recipient_user_id=text_at(item, "recipient_user_id"),
         )
     )
 

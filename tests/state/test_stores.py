@@ -153,6 +153,33 @@ async def test_dedupe_remembers_until_ttl(store: ConversationStore) -> None:
 # ---------------------------------------------------------------- locks
 
 
+async def test_identify_links_the_ids_of_one_person_for_good(store: ConversationStore) -> None:
+    phone, bsuid = "whatsapp:1:201000000001", "whatsapp:1:EG.abc123"
+    assert await store.identify([[bsuid]]) == [bsuid]  # one id, no link: itself, nothing written
+    assert await store.identify([[phone, bsuid]]) == [phone]  # first seen together: the preferred id
+    assert await store.identify([[bsuid], [phone], ["whatsapp:1:other"]]) == [phone, phone, "whatsapp:1:other"]
+    # a new phone number for the same person (it changed): linked to the conversation the BSUID has
+    assert await store.identify([["whatsapp:1:201000000002", bsuid]]) == [phone]
+    assert await store.identify([["whatsapp:1:201000000002"]]) == [phone]
+    assert await store.identify([]) == []
+    with pytest.raises(ValueError, match="at least one id"):
+        await store.identify([[]])
+
+
+async def test_identities_survive_reopening(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    url = request.getfixturevalue("redis_url") if backend == "redis" else None
+    first = make_store(backend, tmp_path, url)
+    await first.open()
+    await first.identify([["whatsapp:1:20100", "whatsapp:1:EG.x"]])
+    await first.close()
+    second = SQLiteStore(tmp_path / "bot.db") if backend == "sqlite" else RedisStore(url or "", key_prefix=first.prefix)  # type: ignore[attr-defined]
+    await second.open()
+    try:
+        assert await second.identify([["whatsapp:1:EG.x"]]) == ["whatsapp:1:20100"]
+    finally:
+        await second.close()
+
+
 async def test_lock_is_exclusive_until_released(store: ConversationStore) -> None:
     lease = await store.try_acquire("c1", ttl=5)
     assert lease is not None

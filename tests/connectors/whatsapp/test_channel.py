@@ -261,6 +261,57 @@ async def test_statuses_are_logged_once_and_a_131047_failure_closes_the_window(b
         "whatsapp.status.delivered": 1, "whatsapp.status.failed": 1, "whatsapp.failed.131047": 1}
 
 
+# ------------------------------------------------------------------ one customer, one conversation
+
+BSUID = "EG.Sara0123456789"
+
+
+def from_bsuid(item: dict[str, Any], *, phone: bool) -> dict[str, Any]:
+    """``envelope(item)`` as WhatsApp sends it to a customer with a username: the BSUID, the phone only if ``phone``."""
+    payload = envelope({**item, "from_user_id": BSUID} if phone else {k: v for k, v in item.items() if k != "from"} | {"from_user_id": BSUID})
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"] = [{"profile": {"name": "Sara", "username": "@sara"}, "user_id": BSUID, **({"wa_id": USER} if phone else {})}]
+    return payload
+
+
+async def test_a_customer_with_a_username_keeps_one_conversation_whichever_id_comes(bot: Bot) -> None:
+    await bot.post(from_bsuid(message("/order", mid="wamid.u1"), phone=True))
+    await bot.until(lambda: len(bot.sent()) >= 1, "the size question")
+    # the phone number withheld now: only the BSUID comes; the flow goes on in the same conversation
+    await bot.post(from_bsuid(message(mid="wamid.u2", button=("/SetSlots(size=small)", "Small")), phone=False))
+    await bot.until(lambda: len(bot.sent()) >= 2, "the answer to the button")
+    assert bot.sent()[1]["text"]["body"] == "Done: small."  # sent to the phone number the conversation began with
+    ours = bot.fake.sent[1].body["biz_opaque_callback_data"]
+    delivered = {"id": bot.fake.sent[1].wamid, "status": "delivered", "timestamp": str(int(time.time())),
+                 "recipient_user_id": BSUID, "biz_opaque_callback_data": ours}
+    await bot.post(envelope(statuses=(delivered,)))
+    await bot.settle()
+    events = await bot.events()
+    assert [e.message_id for e in events if isinstance(e, ev.UserMessage)] == ["wamid.u1", "wamid.u2"]
+    assert [(e.status, e.message_id) for e in events if isinstance(e, ev.MessageStatus)] == [("delivered", ours)]
+    assert (await bot.engine.store.load(f"whatsapp:{PNID}:{BSUID}")).version == 0  # no second conversation
+
+
+async def test_a_changed_number_keeps_the_conversation_and_replies_go_to_the_new_one(bot: Bot) -> None:
+    new = "201112223333"
+    await bot.post(envelope(message("/order", mid="wamid.n1")))
+    await bot.until(lambda: len(bot.sent()) >= 1, "the size question")
+    changed = {"from": USER, "id": "wamid.n2", "timestamp": str(int(time.time())), "type": "system",
+               "system": {"body": f"Sara changed from {USER} to {new}", "type": "user_changed_number", "wa_id": new}}
+    await bot.post(envelope(changed))
+    await bot.post(envelope(message(mid="wamid.n3", sender=new, button=("/SetSlots(size=large)", "Large"))))
+    await bot.until(lambda: len(bot.fake.sent_to(new)) >= 1, "the answer at the new number")
+    assert bot.fake.texts_to(new)[0] == "Done: large."  # the flow went on: the slot question was this conversation's
+    assert len(bot.sent()) == 1  # nothing more to the old number
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    note = {"to": f"+{new}", "template": {"name": "order_shipped", "language": "en"}}
+    answer = await bot.client.post("/notifications", json=note, headers=auth)
+    assert answer.status_code == 202 and answer.json()["conversation_id"] == CID
+    await bot.until(lambda: any(r.type == "template" for r in bot.fake.sent_to(new)), "the notification at the new number")
+    await bot.settle()
+    assert (await bot.engine.store.load(f"whatsapp:{PNID}:{new}")).version == 0
+
+
 # ------------------------------------------------------------------ faults against the fake Graph API
 
 

@@ -337,15 +337,18 @@ def status(message_id: str, state: str, timestamp: float, **fields: Any) -> Stat
 
 RE_ENGAGE = "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
 OWN_STATUSES = {
-    "status_sent.json": status("wamid.OUT-0001", "sent", 1767225700.0, callback_data="flow=order;step=confirm", pricing_category="service"),
-    "status_delivered.json": status("wamid.OUT-0001", "delivered", 1767225705.0),
-    "status_read.json": status("wamid.OUT-0001", "read", 1767225760.0),
+    "status_sent.json": status("wamid.OUT-0001", "sent", 1767225700.0, callback_data="flow=order;step=confirm", pricing_category="service",
+                               recipient_user_id=BSUID),
+    "status_delivered.json": status("wamid.OUT-0001", "delivered", 1767225705.0, recipient_user_id=BSUID),
+    "status_read.json": status("wamid.OUT-0001", "read", 1767225760.0, recipient_user_id=BSUID),
     "status_failed.json": status(
         "wamid.OUT-0003", "failed", 1767312200.0,
         errors=(StatusError(code=131047, title="Re-engagement message", message="Re-engagement message", details=RE_ENGAGE),),
+        recipient_user_id=BSUID,
     ),
     "status_bsuid_only.json": StatusUpdate(
-        message_id="wamid.OUT-0004", status="delivered", conversation_id=f"whatsapp:{PNID}:{BSUID}", phone_number_id=PNID, recipient=BSUID, timestamp=1767225800.0
+        message_id="wamid.OUT-0004", status="delivered", conversation_id=f"whatsapp:{PNID}:{BSUID}", phone_number_id=PNID, recipient=BSUID, timestamp=1767225800.0,
+        recipient_user_id=BSUID,
     ),
 }
 
