@@ -15,7 +15,7 @@ from bot.core.events import (
     SessionStarted,
     UserMessage,
 )
-from bot.core.messages import OutboundMessage, OutText, new_message_id
+from bot.core.messages import DeliveryStatus, OutboundMessage, OutText, new_message_id
 from bot.dialogue.base import Decision, DialogueManager, Utterance
 from bot.errors import ConflictError, StoreError
 from bot.nlu.base import Understanding
@@ -35,6 +35,7 @@ _MAX_CONFLICTS = 10
 # A detected language replaces the conversation's only when the detector is at least this sure:
 # "ok", "hi" or "order رقم 123" from an Arabic customer must not turn the replies to English.
 SWITCH_CONFIDENCE = 0.7
+MAX_RESENDS = 3  # times a message is sent again after passing failures the channel reports late
 
 
 class Processor:
@@ -87,7 +88,7 @@ class Processor:
         special = notice(conversation, message)
         if special is not None and not special.customer:
             events.extend(special.events)
-            return events, self._say(conversation, entry, special.utterances, events)
+            return events, self._say(conversation, entry, special.utterances, events) + await self._resend(conversation, entry, events)
         if conversation.version == 0:
             events.append(SessionStarted(timestamp=message.received_at))
         elif self._expired(conversation, message.received_at):
@@ -144,6 +145,28 @@ class Processor:
             metadata=dict(message.metadata),
             timestamp=message.received_at,
         )
+
+    async def _resend(self, state: Conversation, entry: InboxEntry, events: list[Event]) -> list[OutboundMessage]:
+        """The message a delivery report asks to send again (``DeliveryStatus.resend``), at most ``MAX_RESENDS`` times."""
+        report = entry.message.content
+        if not isinstance(report, DeliveryStatus) or not report.resend or not report.message_id:
+            return []
+        said = {e.message_id: e for e in await self.store.events(state.conversation_id) if isinstance(e, BotMessage)}
+        failed = said.get(report.message_id)
+        if failed is None:
+            log.warning("delivery report %s asks to resend message %s, which this conversation never sent; nothing resent",
+                        entry.message.message_id, report.message_id)
+            return []
+        first = failed.resend_of or failed.message_id
+        if sum(e.resend_of == first for e in said.values()) >= MAX_RESENDS:
+            log.error("message %s failed again (%s %s) after %d resends; giving up on it", first, report.error_code,
+                      report.error_title, MAX_RESENDS)
+            return []
+        message_id = new_message_id()
+        events.append(BotMessage(message_id=message_id, content=failed.content, response=failed.response,
+                                 reply_to=failed.reply_to, resend_of=first))
+        return [OutboundMessage(message_id=message_id, conversation_id=state.conversation_id, channel=entry.message.channel,
+                                content=failed.content, reply_to=failed.reply_to, response=failed.response)]
 
     def _say(
         self, state: Conversation, entry: InboxEntry, utterances: Sequence[Utterance] | Utterance, events: list[Event]

@@ -73,6 +73,7 @@ class BotMessage:
     content: OutboundContent
     response: str | None = None
     reply_to: str | None = None
+    resend_of: str | None = None  # the message this one sends again, after the channel reported a passing failure
     timestamp: float = field(default_factory=_now)
     event: Literal["bot"] = "bot"
 

@@ -207,6 +207,7 @@ class DeliveryStatus:
     closes_window: bool = False
     unreachable: bool = False  # the customer cannot receive messages (not on the channel, an old app)
     holds_marketing_until: float | None = None  # the channel asks for no marketing to this customer before then
+    resend: bool = False  # the failure was passing (too many messages at once): send the message again
     kind: Literal["delivery_status"] = "delivery_status"
 
 

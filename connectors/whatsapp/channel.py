@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 WINDOW_CLOSED_CODES = frozenset({131047, 470})
 UNDELIVERABLE_CODE = 131026  # not on WhatsApp, terms not accepted, an old app: flag the contact
 MARKETING_CAPPED_CODE = 131049  # marketing held back: none to this customer for marketing_hold_hours
+PAIR_RATE_CODE = 131056  # too many messages to this customer at once: reported late, the message is sent again
 NOT_FROM_THE_CUSTOMER = (DeliveryStatus, Notify, System)  # nothing to mark read
 SIMULATED_NUMBER = PhoneNumber(phone_number_id="100000000000001", display_number="+1 555 000 0001")
 
@@ -237,7 +238,8 @@ def status_message(status: StatusUpdate, received_at: float, marketing_hold_seco
     """A delivery status as an inbox item, deduplicated by wamid and status.
 
     A failure says what it means for the conversation: 131047 closes the window, 131026 flags the
-    customer unreachable, 131049 holds marketing to them for ``marketing_hold_seconds``.
+    customer unreachable, 131049 holds marketing to them for ``marketing_hold_seconds``, 131056
+    (the pair rate limit, reported after Meta took the message) asks for the message to be sent again.
     """
     error = status.errors[0] if status.errors else None
     at = status.timestamp or received_at
@@ -245,7 +247,8 @@ def status_message(status: StatusUpdate, received_at: float, marketing_hold_seco
     report = DeliveryStatus(status=status.status, message_id=status.callback_data, provider_message_id=status.message_id,
                             error_code=error.code if error else None, error_title=error.title if error else None,
                             closes_window=code in WINDOW_CLOSED_CODES, unreachable=code == UNDELIVERABLE_CODE,
-                            holds_marketing_until=at + marketing_hold_seconds if code == MARKETING_CAPPED_CODE else None)
+                            holds_marketing_until=at + marketing_hold_seconds if code == MARKETING_CAPPED_CODE else None,
+                            resend=code == PAIR_RATE_CODE and status.callback_data is not None)
     return InboundMessage(message_id=f"{status.message_id}:{status.status}", conversation_id=status.conversation_id,
                           channel=CHANNEL, content=report, received_at=at)
 

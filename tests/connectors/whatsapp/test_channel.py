@@ -475,3 +475,19 @@ async def test_131056_spaces_the_next_try_to_that_customer(tmp_path: Path, monke
         assert bot.fake.statuses.count(400) == 1 and len(bot.sent()) == 1
         assert bot.fake.sent[0].at - posted >= 1.5, "the second try waited pair_retry_seconds, not the 0.5 s backoff"
         assert not [e for e in await bot.events() if isinstance(e, ev.MessageStatus)], "deferred, never failed"
+
+
+async def test_131056_reported_late_sends_the_message_again_three_times_at_most(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    await bot.post(envelope(message("/greet", mid="wamid.r1")))
+    await bot.until(lambda: len(bot.sent()) >= 1, "the greeting")
+    for attempt in range(1, 5):  # Meta took each one, then reported the pair rate limit
+        record = bot.fake.sent[-1]
+        failed = status(record.wamid, "failed", ours=record.body["biz_opaque_callback_data"], code=131056,
+                        title="(Business Account, Consumer Account) pair rate limit hit")
+        await bot.post(envelope(statuses=(failed,)))
+        await bot.settle()
+        assert [b["text"]["body"] for b in bot.sent()] == ["Hello!"] * min(attempt + 1, 4)
+    said = [e for e in await bot.events() if isinstance(e, ev.BotMessage)]
+    first = said[0].message_id
+    assert [e.resend_of for e in said] == [None, first, first, first]
+    assert "after 3 resends; giving up on it" in caplog.text
