@@ -5,7 +5,7 @@
 FOLDS_FILE is JSONL ``{"text", "intent"[, "entities"], "fold"}`` (HWU64's ``cv10_folds.jsonl``:
 the protocol of the published DIET and HERMIT results on HWU64). Folds are closed sets: no
 fallback threshold; confidences are calibrated by cross-validation on the training folds. Prints
-one JSON line per fold, then a ``summary`` line: mean and standard deviation of accuracy and
+one JSON line per fold (with that fold's entity scores), then a ``summary`` line: mean and standard deviation of accuracy and
 macro-F1 over the folds, and entity F1 (exact spans, and the overlap measure of the published
 results) pooled over every test example. Parse times are measured with ``--jobs`` folds running
 at once, so use ``bench/nlu.py`` for speed. Lines are appended to ``bench/results/nlu_folds.jsonl``.
@@ -48,12 +48,15 @@ def run_fold(rows: list[dict[str, Any]], fold: Any, vectors_path: Path | None) -
     predicted = [p.intent.name if p.intent else FALLBACK for p in parses]
     gold = [r["intent"] for r in test]
     types = {e["entity"] for r in rows for e in r.get("entities") or []}
+    gold_entities = [(fold, i, e["entity"], e["start"], e["end"]) for i, r in enumerate(test) for e in r.get("entities") or []]
+    found_entities = [(fold, i, e.entity, e.start, e.end) for i, p in enumerate(parses) for e in p.entities if e.entity in types]
     return {
         "fold": fold, "train_size": len(train), "test_size": len(test), "train_s": round(train_s, 2),
         "accuracy": round(100 * sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(test), 2),
         "macro_f1": round(100 * f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0), 2),
-        "gold_entities": [(fold, i, e["entity"], e["start"], e["end"]) for i, r in enumerate(test) for e in r.get("entities") or []],
-        "found_entities": [(fold, i, e.entity, e.start, e.end) for i, p in enumerate(parses) for e in p.entities if e.entity in types],
+        **(entity_scores(set(gold_entities), set(found_entities)) if gold_entities else {}),
+        "gold_entities": gold_entities,
+        "found_entities": found_entities,
     }
 
 
