@@ -120,10 +120,11 @@ class ConversationStore(ABC):
 
         A channel may know one customer by several ids (WhatsApp: the phone number and the
         business-scoped user id, only one of which may come with a given message). A person's
-        conversation is the one any of their ids was linked to before, else their first id; their
-        other ids are then linked to it, for good, so that a later message carrying only one of
-        them finds the same conversation. A person given one id that has no link keeps it, and
-        nothing is written. One round trip for the whole batch, atomic per person.
+        conversation is the one any of their ids was linked to before, else the first of their ids
+        that already has a conversation, else their first id; their ids are then linked to it, for
+        good, so that a later message carrying only one of them finds the same conversation. A
+        person given one id that has no link keeps it, and nothing is written. One round trip for
+        the whole batch, atomic per person.
         """
 
     @abstractmethod

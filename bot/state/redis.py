@@ -73,11 +73,17 @@ return {id, entry[1][2]}
 """
 
 _IDENTIFY = """
--- KEYS[1]: the identities hash; ARGV: the ids of one person, preferred first
+-- KEYS[1]: the identities hash, KEYS[2]: the set of conversations (their event logs' keys), KEYS[2 + i]: the
+-- event log key of ARGV[i]; ARGV: the ids of one person, preferred first
 local linked = false
 for i = 1, #ARGV do
   linked = redis.call('HGET', KEYS[1], ARGV[i])
   if linked then break end
+end
+if not linked and #ARGV > 1 then  -- a conversation begun before its ids were linked
+  for i = 1, #ARGV do
+    if redis.call('SISMEMBER', KEYS[2], KEYS[2 + i]) == 1 then linked = ARGV[i]; break end
+  end
 end
 local conversation = linked or ARGV[1]
 if linked or #ARGV > 1 then
@@ -219,10 +225,11 @@ class RedisStore(ConversationStore):
             raise ValueError("identify: a person needs at least one id")
         if not people:
             return []
-        key = self._key("identities")
+        known = [self._key("identities"), self._key("conversations")]
         async with self._r.pipeline(transaction=False) as pipe:
             for ids in people:
-                await self._scripts["identify"](keys=[key], args=list(ids), client=pipe)
+                logs = [self._conv(cid, "events") for cid in ids]
+                await self._scripts["identify"](keys=[*known, *logs], args=list(ids), client=pipe)
             found = await pipe.execute()
         return [value.decode() if isinstance(value, bytes) else str(value) for value in found]
 

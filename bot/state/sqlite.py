@@ -245,6 +245,9 @@ class SQLiteStore(ConversationStore):
                     raise ValueError("identify: a person needs at least one id")
                 linked = [row[0] for alias in ids
                           for row in db.execute("SELECT conversation_id FROM identities WHERE alias = ?", (alias,))]
+                if not linked and len(ids) > 1:  # a conversation begun before its ids were linked
+                    linked = [alias for alias in ids
+                              if db.execute("SELECT 1 FROM conversations WHERE conversation_id = ?", (alias,)).fetchone()]
                 conversation_id = linked[0] if linked else ids[0]
                 if len(ids) > 1 or linked:
                     db.executemany("INSERT INTO identities (alias, conversation_id) VALUES (?, ?) ON CONFLICT (alias) DO NOTHING",

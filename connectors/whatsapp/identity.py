@@ -6,8 +6,10 @@ both: the phone number is withheld for customers with a username, unless they wr
 conversation is keyed on the first id seen (the phone number when both come together, as before
 BSUIDs existed), and the store links the others to it for good (``ConversationStore.identify``),
 so a later message or status with only one of them finds the same conversation. A ``system``
-message saying the customer changed number or user id links the new id the same way, so the
-conversation follows them.
+message saying the customer changed number (``user_changed_number``) or business-scoped user id
+(``user_changed_user_id``, with ``previous_user_id``) links the new ids the same way, and replies
+go to the new number, or to the new user id when no number is known: the conversation follows
+them.
 """
 
 from __future__ import annotations
@@ -17,15 +19,15 @@ from collections.abc import Sequence
 
 from bot.core.messages import InboundMessage, System
 from bot.state.base import ConversationStore
-from connectors.whatsapp.parse import StatusUpdate, conversation_id_for
+from connectors.whatsapp.parse import StatusUpdate, conversation_id_for, recipient_of
 
 
 def message_ids(message: InboundMessage) -> list[str]:
     """The conversation ids a message's sender goes by, preferred first (the one it was parsed with first)."""
     number = str(message.metadata.get("phone_number_id") or "")
     users = [message.metadata.get("wa_id"), message.metadata.get("user_id")]
-    if isinstance(message.content, System):
-        users += [message.content.new_wa_id, message.content.new_user_id]
+    if isinstance(message.content, System):  # a changed number or user id: the old ones lead to the conversation
+        users += [message.content.new_wa_id, message.content.new_user_id, message.content.previous_user_id]
     return _unique([message.conversation_id, *(conversation_id_for(number, u) for u in users if isinstance(u, str) and u and number)])
 
 
@@ -50,14 +52,21 @@ async def resolve(store: ConversationStore, messages: Sequence[InboundMessage],
 
 
 def _addressed(message: InboundMessage, conversation_id: str) -> InboundMessage:
-    """``message`` in its conversation, saying where replies go: its sender's phone number (or the new one)."""
-    phone = message.metadata.get("wa_id")
-    if isinstance(message.content, System) and message.content.new_wa_id:
-        phone = message.content.new_wa_id
-    metadata = {**message.metadata, "reply_address": phone} if isinstance(phone, str) and phone else message.metadata
+    """``message`` in its conversation, saying where replies go: the sender's phone number (or their new one);
+    without one, in a conversation that began under a user id, their latest user id."""
+    system = message.content if isinstance(message.content, System) else None
+    address = (system and system.new_wa_id) or message.metadata.get("wa_id")
+    if not address and _is_user_id(recipient_of(conversation_id)[1]):
+        address = (system and system.new_user_id) or message.metadata.get("user_id")
+    metadata = {**message.metadata, "reply_address": address} if isinstance(address, str) and address else message.metadata
     if conversation_id == message.conversation_id and metadata is message.metadata:
         return message
     return dataclasses.replace(message, conversation_id=conversation_id, metadata=metadata)
+
+
+def _is_user_id(user: str) -> bool:
+    """A business-scoped user id (``EG.…``), not a phone number."""
+    return not user.isdigit()
 
 
 def _unique(ids: list[str]) -> list[str]:

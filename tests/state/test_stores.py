@@ -166,6 +166,13 @@ async def test_identify_links_the_ids_of_one_person_for_good(store: Conversation
         await store.identify([[]])
 
 
+async def test_identify_keeps_a_conversation_begun_before_its_ids_were_linked(store: ConversationStore) -> None:
+    bsuid, phone = "whatsapp:1:EG.only", "whatsapp:1:201000000009"
+    await store.save(await store.load(bsuid), [SlotSet(name="size", value="large")])  # it began under the user id
+    assert await store.identify([[phone, bsuid]]) == [bsuid]
+    assert await store.identify([[phone]]) == [bsuid]
+
+
 async def test_identities_survive_reopening(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     url = request.getfixturevalue("redis_url") if backend == "redis" else None
     first = make_store(backend, tmp_path, url)

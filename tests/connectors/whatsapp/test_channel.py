@@ -312,6 +312,32 @@ async def test_a_changed_number_keeps_the_conversation_and_replies_go_to_the_new
     assert (await bot.engine.store.load(f"whatsapp:{PNID}:{new}")).version == 0
 
 
+async def test_a_changed_user_id_without_a_phone_number_keeps_the_conversation(bot: Bot) -> None:
+    new = "EG.Sara9876543210"
+
+    def sent_by(user: str, item: dict[str, Any], *, contacts: bool = True) -> dict[str, Any]:
+        payload = envelope({k: v for k, v in item.items() if k != "from"} | {"from_user_id": user})
+        value = payload["entry"][0]["changes"][0]["value"]
+        value["contacts"] = [{"profile": {"name": "Sara"}, "user_id": user}]
+        if not contacts:  # system messages come without contacts
+            del value["contacts"]
+        return payload
+
+    await bot.post(sent_by(BSUID, message("/order", mid="wamid.i1")))
+    await bot.until(lambda: len(bot.fake.sent_to(BSUID)) >= 1, "the size question, sent to the user id")
+    # Meta's user_changed_user_id system message (changelog of 2026-08-11): the new and the previous user id
+    changed = {"id": "wamid.i2", "timestamp": str(int(time.time())), "type": "system",
+               "system": {"body": "Sara's user id changed", "type": "user_changed_user_id", "user_id": new, "previous_user_id": BSUID}}
+    await bot.post(sent_by(new, changed, contacts=False))
+    await bot.post(sent_by(new, message(mid="wamid.i3", button=("/SetSlots(size=small)", "Small"))))
+    await bot.until(lambda: len(bot.fake.sent_to(new)) >= 1, "the answer at the new user id")
+    assert bot.fake.texts_to(new)[0] == "Done: small."  # the flow went on
+    assert bot.fake.sent_to(new)[0].body["recipient"] == new
+    await bot.settle()
+    users = [e.message_id for e in await bot.engine.store.events(f"whatsapp:{PNID}:{BSUID}") if isinstance(e, ev.UserMessage)]
+    assert users == ["wamid.i1", "wamid.i2", "wamid.i3"]
+
+
 # ------------------------------------------------------------------ faults against the fake Graph API
 
 
