@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedKFold
 from bot.core.events import Parse
 from bot.nlu.data import Example, TrainingData
 from bot.nlu.pipeline import train_nlu
-from bot.nlu.runtime import FALLBACK
+from bot.nlu.runtime import FALLBACK, OUT_OF_SCOPE
 from bot.nlu.vectors import StaticVectors
 from bot.rtl import for_matplotlib
 
@@ -137,8 +137,13 @@ def cross_validate(
 def _score(examples: Sequence[Example], parses: Sequence[Parse], notes: Sequence[str]) -> NluReport:
     if not examples:
         raise ValueError("no examples to evaluate")
-    gold = [e.intent for e in examples]
+    # an out-of-scope example is right when the bot falls back, which is what it does with one it recognises
+    gold = [FALLBACK if e.intent in OUT_OF_SCOPE else e.intent for e in examples]
     predicted = [p.intent.name if p.intent else FALLBACK for p in parses]
+    out_of_scope = sorted({e.intent for e in examples if e.intent in OUT_OF_SCOPE})
+    if out_of_scope:
+        note = f"out-of-scope examples ({', '.join(out_of_scope)}) are right when they fall back: they are scored as {FALLBACK}"
+        notes = [*notes, note]
     gold_labels = sorted(set(gold))
     labels = gold_labels + sorted(set(predicted) - set(gold))
     precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=labels, zero_division=0)

@@ -203,3 +203,19 @@ def test_arabic_labels_are_drawn_right_to_left_in_the_confusion_picture() -> Non
 
     assert _tallest_stroke_position(_display("ابببب")) > 0.8
     assert _display("card_arrival") == "card_arrival"
+
+
+def test_an_out_of_scope_example_that_falls_back_is_right() -> None:
+    class Stub:
+        def parse(self, text: str, *, now: datetime | None = None) -> Parse:
+            name = "greet" if text == "hello" else FALLBACK
+            return Parse(intent=IntentScore(name=name, confidence=0.9))
+
+    examples = [Example(text="hello", intent="greet"), Example(text="what is the meaning of life", intent="out_of_scope"),
+                Example(text="sing me a song", intent="out_of_scope"), Example(text="hi", intent="greet")]
+    report = evaluate(Stub(), examples)
+    assert report.accuracy == 0.75  # "hi" fell back: wrong; both out-of-scope examples fell back: right
+    assert "out_of_scope" not in report.labels and FALLBACK in report.labels
+    fallback = next(s for s in report.intents if s.intent == FALLBACK)
+    assert (fallback.support, fallback.recall, round(fallback.precision, 3)) == (2, 1.0, 0.667)
+    assert any("scored as nlu_fallback" in note for note in report.notes)
