@@ -8,6 +8,7 @@ file. All SQL runs on one dedicated thread, so no blocking call happens on the e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -15,7 +16,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -178,12 +179,22 @@ class SQLiteStore(ConversationStore):
         await self._run(self._save_sync, conversation, new, rows, None)
         return new
 
-    def _save_sync(
-        self, old: Conversation, new: Conversation, rows: list[bytes], extra: Callable[[], None] | None
-    ) -> None:
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on the store's thread: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any exception."""
         db = self._conn
         db.execute("BEGIN IMMEDIATE")
         try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _save_sync(
+        self, old: Conversation, new: Conversation, rows: list[bytes], extra: Callable[[], None] | None
+    ) -> None:
+        with self._write() as db:
             row = db.execute(
                 "SELECT version FROM conversations WHERE conversation_id = ?", (old.conversation_id,)
             ).fetchone()
@@ -205,10 +216,6 @@ class SQLiteStore(ConversationStore):
                 "ON CONFLICT (conversation_id) DO UPDATE SET version = excluded.version, state = excluded.state",
                 (new.conversation_id, new.version, codec.dump_conversation(new)),
             )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     async def conversation_count(self) -> int:
         """How many conversations exist."""
@@ -236,10 +243,8 @@ class SQLiteStore(ConversationStore):
         return await self._run(self._identify_sync, [list(ids) for ids in people], priority=URGENT)
 
     def _identify_sync(self, people: list[list[str]]) -> list[str]:
-        db = self._conn
         found: list[str] = []
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write() as db:
             for ids in people:
                 if not ids:
                     raise ValueError("identify: a person needs at least one id")
@@ -253,10 +258,6 @@ class SQLiteStore(ConversationStore):
                     db.executemany("INSERT INTO identities (alias, conversation_id) VALUES (?, ?) ON CONFLICT (alias) DO NOTHING",
                                    [(alias, conversation_id) for alias in ids])
                 found.append(conversation_id)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         return found
 
     # ------------------------------------------------------------ locks (in memory: one process owns the file)
@@ -339,10 +340,8 @@ class SQLiteStore(ConversationStore):
 
     def _enqueue_many_sync(self, messages: Sequence[InboundMessage], payloads: list[bytes],
                            dedupe_ttl: float | None) -> list[bool]:
-        db = self._conn
         added: list[bool] = []
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write() as db:
             for message, payload in zip(messages, payloads, strict=True):
                 if dedupe_ttl is not None and not self._remember_sync(
                     f"inbound:{message.channel}:{message.message_id}", dedupe_ttl
@@ -355,10 +354,6 @@ class SQLiteStore(ConversationStore):
                 self._enqueued += 1
                 if self._enqueued % _PURGE_EVERY == 0:
                     db.execute("DELETE FROM dedupe WHERE expires_at <= ?", (time.time(),))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         return added
 
     async def ready(self, consumer: str, *, count: int, block: float) -> list[str]:
